@@ -1,0 +1,1 @@
+"""Classic ECG signal processing: lead algebra, filters, QRS detection, features."""

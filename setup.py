@@ -1,0 +1,41 @@
+"""cardiojax: deep learning on electrocardiograms with JAX and Flax."""
+
+import pathlib
+import re
+
+import setuptools
+
+_HERE = pathlib.Path(__file__).parent
+_VERSION = re.search(r'__version__ = "([^"]+)"',
+                     (_HERE / "cardiojax" / "__init__.py").read_text()).group(1)
+
+setuptools.setup(
+    name="cardiojax",
+    version=_VERSION,
+    description="JAX/Flax library for deep learning on electrocardiograms.",
+    long_description=(_HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    packages=setuptools.find_packages(include=["cardiojax", "cardiojax.*"]),
+    python_requires=">=3.11",
+    install_requires=[
+        "jax[cpu]==0.10.2",
+        "flax==0.12.8",
+        "optax==0.2.8",
+        "orbax-checkpoint==0.12.8",
+        "ml-collections==1.1.0",
+        "absl-py==2.5.1",
+        "tensorflow-datasets==4.9.10",
+        "grain==0.2.18",
+        "array-record==0.8.6",
+        "wfdb==4.3.1",
+        "numpy==2.4.6",
+        "scipy==1.17.1",
+        "importlib_resources>=6",  # tfds 4.9.10 imports it but does not declare it.
+        "pandas>=2.2.3,<3",  # pandas 3 makes wfdb warn on every call.
+        "matplotlib>=3.8",
+    ],
+    extras_require={
+        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "scikit-learn>=1.5"],
+        "torch": ["torch==2.13.0"],
+    },
+)
