@@ -15,7 +15,9 @@ setuptools.setup(
     description="JAX/Flax library for deep learning on electrocardiograms.",
     long_description=(_HERE / "README.md").read_text(),
     long_description_content_type="text/markdown",
-    packages=setuptools.find_packages(include=["cardiojax", "cardiojax.*"]),
+    # configs/ is a package too, so a config file can `from configs import common`
+    # wherever it is run from.
+    packages=setuptools.find_packages(include=["cardiojax", "cardiojax.*", "configs"]),
     python_requires=">=3.11",
     install_requires=[
         "jax[cpu]==0.10.2",

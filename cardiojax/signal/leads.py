@@ -29,9 +29,14 @@ def standard_leads_from_electrodes(electrodes: np.ndarray) -> np.ndarray:
     raise ValueError(f"electrodes: expected last axis of size 10 "
                      f"{ELECTRODES_10}, got shape {electrodes.shape}")
   ra, la, ll = electrodes[..., 0], electrodes[..., 1], electrodes[..., 2]
+  lead_i, lead_ii = la - ra, ll - ra
+  # III, aVR, aVL and aVF written through I and II, so that Einthoven's law
+  # III = II - I holds bit for bit and Goldberger's to rounding.
+  lead_iii = lead_ii - lead_i
+  limb = [lead_i, lead_ii, lead_iii,
+          -(lead_i + lead_ii) / 2.0, (lead_i - lead_iii) / 2.0,
+          (lead_ii + lead_iii) / 2.0]
   wilson = (ra + la + ll) / 3.0
-  limb = [la - ra, ll - ra, ll - la,
-          ra - (la + ll) / 2.0, la - (ra + ll) / 2.0, ll - (ra + la) / 2.0]
   precordial = [electrodes[..., i] - wilson for i in range(4, 10)]
   return np.stack(limb + precordial, axis=-1)
 

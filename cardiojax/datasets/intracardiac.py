@@ -1,0 +1,197 @@
+"""LLNL simulated intracardiac data (Landajuela et al., CinC 2022).
+
+Input contract: `ecg` is (500, 12) float32, 500 ms at 1 kHz, 12 leads in
+`STANDARD_12` order (I, II, III, aVR, aVL, aVF, V1-V6) derived from the 10
+electrode potentials (RA, LA, LL, RL, V1-V6) through Wilson's central terminal
+(`cardiojax.signal.leads.standard_leads_from_electrodes`), in the files' unit
+(mV for `cardiojax.simulate`; the LLNL release does not state it). `vm` is
+(500, 75) float32 transmembrane voltage in mV at the 75 recording sites
+(columns in the order of geometry_points.csv).
+
+Targets: `activation_time` (75,) float32 ms, the first sample where Vm > 0
+(the LLNL code's `argmax(Vm > 0)`); `activated` (75,) bool is False for a site
+that never crosses 0 mV, whose time is then 0 (as `argmax` gives, and as
+`cardiojax.simulate.intracardiac.activation_times_from_vm` returns) and must be
+masked out of losses and metrics.
+
+Files: `manual_dir/data_hearts_dd_0p2*/` folders holding pairs
+`pECGData_<suffix>.npy` (500, 10) and `VmData_<suffix>.npy` (500, 75) of
+floats, paired by their shared suffix within a folder; an unpaired file or an
+array of the wrong shape or dtype is an error naming the file. Other files are
+ignored.
+
+Splits: a seeded group split by simulation folder (`SPLIT_FRACTIONS` of the
+pairs, seed `SPLIT_SEED`), so no folder straddles two splits. A split without
+examples (fewer folders than splits) is left out.
+
+Features: ecg, vm, activation_time, activated, folder and sample_id (text:
+the folder name and the file suffix).
+
+License: MIT (landajuela/cardiac_challenge code) with the LLNL notice; the
+data set is doi:10.6075/J0SN094N. Cite Landajuela, Anirudh, Loscazo and
+Blake, "Intracardiac Electrical Imaging Using the 12-Lead ECG: A Machine
+Learning Approach Using Synthetic Data", CinC 2022, doi:10.22489/CinC.2022.026.
+"""
+
+import pathlib
+import re
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from cardiojax.datasets import splits as splits_lib
+from cardiojax.signal import leads as leads_lib
+
+NUM_TIME = 500
+NUM_SITES = 75
+SAMPLING_RATE_HZ = 1000
+FOLDER_GLOB = "data_hearts_dd_0p2*"
+SPLIT_FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+SPLIT_SEED = 0
+CITATION = """@inproceedings{landajuela2022intracardiac,
+  title={Intracardiac Electrical Imaging Using the 12-Lead {ECG}: A Machine
+         Learning Approach Using Synthetic Data},
+  author={Landajuela, Mikel and Anirudh, Rushil and Loscazo, Joe and
+          Blake, Robert},
+  booktitle={Computing in Cardiology}, year={2022},
+  doi={10.22489/CinC.2022.026}}"""
+LICENSE = "MIT (landajuela/cardiac_challenge) with the LLNL notice"
+_FILE = re.compile(r"^(pECGData|VmData)_(.+)\.npy$")
+
+
+def load_array(path: pathlib.Path | str,
+               shape: tuple[int, ...]) -> np.ndarray:
+  """Loads a float .npy (no pickles) and checks its shape.
+
+  Returns:
+    The array as float32.
+  """
+  try:
+    array = np.load(path, allow_pickle=False)
+  except Exception as e:  # numpy raises ValueError/OSError/EOFError.
+    raise ValueError(f"{path}: unreadable .npy ({e})") from e
+  if array.shape != shape or not np.issubdtype(array.dtype, np.floating):
+    raise ValueError(f"{path}: array of shape {array.shape} and dtype "
+                     f"{array.dtype}; expected shape {shape} of floats")
+  return array.astype(np.float32)
+
+
+def read_llnl_ecg(path: pathlib.Path | str) -> np.ndarray:
+  """Reads a pECGData file: (500, 10) electrodes -> (500, 12) float32 leads."""
+  electrodes = load_array(path, (NUM_TIME, len(leads_lib.ELECTRODES_10)))
+  return leads_lib.standard_leads_from_electrodes(electrodes).astype(
+      np.float32)
+
+
+def read_llnl_vm(path: pathlib.Path | str) -> np.ndarray:
+  """Reads a VmData file: (500, 75) float32 mV."""
+  return load_array(path, (NUM_TIME, NUM_SITES))
+
+
+def activation_times(vm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """First sample where Vm > 0 mV, per site.
+
+  Args:
+    vm: (time, sites) in mV at 1 kHz.
+
+  Returns:
+    times: (sites,) float32 ms (0 where a site never crosses).
+    activated: (sites,) bool, False where a site never crosses 0 mV.
+  """
+  above = np.asarray(vm) > 0.0
+  return np.argmax(above, axis=0).astype(np.float32), above.any(axis=0)
+
+
+def find_pairs(root: pathlib.Path | str) -> list[tuple[str, str, pathlib.Path,
+                                                       pathlib.Path]]:
+  """Finds the (pECGData, VmData) pairs under `root`.
+
+  Returns:
+    (folder name, suffix, ecg path, vm path), sorted by folder and suffix.
+  """
+  root = pathlib.Path(root)
+  pairs = []
+  for folder in sorted(p for p in root.glob(FOLDER_GLOB) if p.is_dir()):
+    files = {"pECGData": {}, "VmData": {}}
+    for path in sorted(folder.iterdir()):
+      match = _FILE.match(path.name)
+      if match:
+        files[match.group(1)][match.group(2)] = path
+    ecgs, vms = files["pECGData"], files["VmData"]
+    for suffix in sorted(set(ecgs) ^ set(vms)):
+      path, partner = ((ecgs[suffix], f"VmData_{suffix}.npy")
+                       if suffix in ecgs else
+                       (vms[suffix], f"pECGData_{suffix}.npy"))
+      raise ValueError(f"{path}: unpaired; expected {folder / partner}")
+    pairs += [(folder.name, s, ecgs[s], vms[s]) for s in sorted(ecgs)]
+  return pairs
+
+
+class Intracardiac(tfds.core.GeneratorBasedBuilder):
+  """LLNL intracardiac set; see the module docstring for the contract."""
+
+  VERSION = tfds.core.Version("1.0.0")
+  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  MANUAL_DOWNLOAD_INSTRUCTIONS = (
+      "Download the LLNL 'Dataset of Simulated Intracardiac Transmembrane "
+      "Voltage Recordings and ECG Signals' (doi:10.6075/J0SN094N), or write "
+      "simulated files with cardiojax.simulate.intracardiac.write_llnl_files, "
+      "and pass the folder holding the data_hearts_dd_0p2*/ folders as "
+      "DownloadConfig(manual_dir=...).")
+
+  def _info(self) -> tfds.core.DatasetInfo:
+    return tfds.core.DatasetInfo(
+        builder=self,
+        description=__doc__,
+        features=tfds.features.FeaturesDict({
+            "ecg": tfds.features.Tensor(shape=(NUM_TIME, 12),
+                                        dtype=np.float32),
+            "vm": tfds.features.Tensor(shape=(NUM_TIME, NUM_SITES),
+                                       dtype=np.float32),
+            "activation_time": tfds.features.Tensor(shape=(NUM_SITES,),
+                                                    dtype=np.float32),
+            "activated": tfds.features.Tensor(shape=(NUM_SITES,),
+                                              dtype=np.bool_),
+            "folder": tfds.features.Text(),
+            "sample_id": tfds.features.Text(),
+        }),
+        homepage="https://github.com/landajuela/cardiac_challenge",
+        citation=CITATION,
+        license=LICENSE,
+        metadata=tfds.core.MetadataDict(
+            sampling_rate_hz=SAMPLING_RATE_HZ, length=NUM_TIME,
+            units="mV (the files' unit)", vm_units="mV",
+            activation_time_units="ms",
+            lead_names=list(leads_lib.STANDARD_12),
+            electrode_names=list(leads_lib.ELECTRODES_10),
+            license=LICENSE, split_fractions=SPLIT_FRACTIONS,
+            split_seed=SPLIT_SEED))
+
+  def _split_generators(self, dl_manager):
+    root = pathlib.Path(dl_manager.manual_dir)
+    pairs = find_pairs(root)
+    if not pairs:
+      raise FileNotFoundError(f"{root}: no pECGData/VmData pairs in "
+                              f"{FOLDER_GLOB}/ folders")
+    folders = [p[0] for p in pairs]
+    indices = splits_lib.group_split(folders, SPLIT_FRACTIONS, SPLIT_SEED)
+    splits_lib.assert_disjoint(
+        {n: [folders[i] for i in idx] for n, idx in indices.items()})
+    self.info.metadata["num_pairs"] = len(pairs)
+    self.info.metadata["folders_by_split"] = {
+        n: sorted({folders[i] for i in idx}) for n, idx in indices.items()}
+    return {n: self._generate_examples([pairs[i] for i in idx])
+            for n, idx in indices.items() if len(idx)}
+
+  def _generate_examples(self, pairs):
+    for folder, suffix, ecg_path, vm_path in pairs:
+      vm = read_llnl_vm(vm_path)
+      times, activated = activation_times(vm)
+      yield f"{folder}/{suffix}", {
+          "ecg": read_llnl_ecg(ecg_path),
+          "vm": vm,
+          "activation_time": times,
+          "activated": activated,
+          "folder": folder,
+          "sample_id": suffix,
+      }

@@ -1,0 +1,237 @@
+"""MIT-BIH Arrhythmia Database (PhysioNet mitdb 1.0.0) as a tfds builder.
+
+Input contract: 48 half-hour records of 2 leads at 360 Hz (650000 samples),
+in mV, lead names per record as in the header (mostly MLII + V1/V2/V4/V5).
+Reference beat annotations (`.atr`) give one beat label per QRS complex.
+
+Configs:
+  beats (default): one example per beat annotation, a window of
+    2 * `half_window` samples (default 720 + 720 = 1440 = 4 s) with the beat at
+    index `half_window`. Splits: de Chazal et al. 2004 inter-patient `train`
+    (DS1 without `validation`), `validation` (`num_validation` DS1 records
+    drawn with `seed`), `test` (DS2), `excluded` (paced 102, 104, 107, 217).
+  beats_kfold: the same examples in record-wise folds `fold_0`..`fold_{k-1}`
+    over the 44 non-paced records (seeded permutation) plus `excluded`.
+  records: one example per whole record with all of its annotations, split as
+    `beats` (for plots and for the Kaggle-format rebuild).
+
+Edge policy: a beat whose window [sample - half_window, sample + half_window)
+does not lie inside the record is dropped; the drops per record and symbol are
+in `info.metadata['edge_drops']`. Beats are the annotation symbols of
+`AAMI_CLASS`; other annotations (rhythm '+', noise '~', '|', 'x', ...) are not.
+
+Records are patients, except that 201 and 202 come from the same subject
+(DS1 and DS2 respectively, as in de Chazal 2004).
+
+Prepare: `download.prepare(Mitdb, data_dir, 'beats', manual_dir=<mitdb
+folder>)`, or with `download_url='https://physionet.org/files/mitdb/1.0.0/'`.
+A custom `MitdbConfig(name=..., records=('100', '106'))` reads a subset.
+"""
+
+import collections
+import dataclasses
+import pathlib
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from cardiojax.datasets import download
+from cardiojax.datasets import wfdb_io
+
+FS = 360
+RECORD_LENGTH = 650000
+DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119",
+       "122", "124", "201", "203", "205", "207", "208", "209", "215", "220",
+       "223", "230")
+DS2 = ("100", "103", "105", "111", "113", "117", "121", "123", "200", "202",
+       "210", "212", "213", "214", "219", "221", "222", "228", "231", "232",
+       "233", "234")
+PACED = ("102", "104", "107", "217")
+ALL_RECORDS = tuple(sorted(DS1 + DS2 + PACED))
+# AAMI EC57 classes of the MIT-BIH beat symbols.
+AAMI_CLASS = {"N": "N", "L": "N", "R": "N", "e": "N", "j": "N",
+              "A": "S", "a": "S", "J": "S", "S": "S",
+              "V": "V", "E": "V", "F": "F", "/": "Q", "f": "Q", "Q": "Q"}
+BEAT_SYMBOLS = tuple(AAMI_CLASS)
+AAMI_NAMES = ("N", "S", "V", "F", "Q")
+NORMAL_NAMES = ("normal", "abnormal")  # normal = symbol 'N'.
+CITATION = """\
+@article{moody2001impact,
+  title={The impact of the MIT-BIH Arrhythmia Database},
+  author={Moody, George B and Mark, Roger G},
+  journal={IEEE Engineering in Medicine and Biology Magazine},
+  volume={20}, number={3}, pages={45--50}, year={2001}}
+@article{goldberger2000physiobank,
+  title={PhysioBank, PhysioToolkit, and PhysioNet},
+  author={Goldberger, Ary L and others},
+  journal={Circulation}, volume={101}, number={23}, pages={e215--e220},
+  year={2000}}
+@article{dechazal2004automatic,
+  title={Automatic classification of heartbeats using ECG morphology and
+         heartbeat interval features},
+  author={de Chazal, Philip and O'Dwyer, Maria and Reilly, Richard B},
+  journal={IEEE Transactions on Biomedical Engineering},
+  volume={51}, number={7}, pages={1196--1206}, year={2004}}"""
+LICENSE = "Open Data Commons Attribution License v1.0 (ODC-By 1.0)"
+HOMEPAGE = "https://physionet.org/content/mitdb/1.0.0/"
+
+
+@dataclasses.dataclass(eq=False)
+class MitdbConfig(tfds.core.BuilderConfig):
+  """Options of the MIT-BIH builder.
+
+  Attributes:
+    kind: 'beats' (one example per beat) or 'records' (whole records).
+    half_window: samples on each side of a beat (beats only).
+    records: record names to read; None reads all 48.
+    split_scheme: 'inter_patient' (DS1/DS2) or 'kfold' (record-wise folds).
+    num_validation: DS1 records held out for validation (inter_patient).
+    num_folds: folds of the 'kfold' scheme.
+    seed: seed of the validation draw and of the fold permutation.
+  """
+  kind: str = "beats"
+  half_window: int = 720
+  records: tuple[str, ...] | None = None
+  split_scheme: str = "inter_patient"
+  num_validation: int = 4
+  num_folds: int = 5
+  seed: int = 0
+
+
+def record_splits(config: MitdbConfig) -> dict[str, tuple[str, ...]]:
+  """Split name -> records of the config's scheme (before `records`)."""
+  rng = np.random.default_rng(config.seed)
+  if config.split_scheme == "inter_patient":
+    validation = tuple(sorted(rng.choice(DS1, config.num_validation,
+                                         replace=False)))
+    train = tuple(r for r in DS1 if r not in validation)
+    return {"train": train, "validation": validation, "test": DS2,
+            "excluded": PACED}
+  if config.split_scheme == "kfold":
+    order = rng.permutation(sorted(DS1 + DS2))
+    folds = {f"fold_{i}": tuple(sorted(order[i::config.num_folds]))
+             for i in range(config.num_folds)}
+    return {**folds, "excluded": PACED}
+  raise ValueError(f"MitdbConfig.split_scheme={config.split_scheme!r}: "
+                   "expected 'inter_patient' or 'kfold'")
+
+
+def record_files(records: tuple[str, ...]) -> list[str]:
+  """The PhysioNet files of `records` (header, signal, annotations)."""
+  return [f"{r}.{ext}" for r in records for ext in ("hea", "dat", "atr")]
+
+
+def is_beat(symbols: np.ndarray) -> np.ndarray:
+  """(n,) bool: which annotation symbols are beats."""
+  return np.isin(symbols, BEAT_SYMBOLS)
+
+
+class Mitdb(download.Builder):
+  """MIT-BIH Arrhythmia beats or records; see the module docstring."""
+
+  VERSION = tfds.core.Version("1.0.0")
+  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  BUILDER_CONFIGS = [
+      MitdbConfig(name="beats", description="Beat windows, DS1/DS2 splits."),
+      MitdbConfig(name="beats_kfold", split_scheme="kfold",
+                  description="Beat windows, record-wise folds."),
+      MitdbConfig(name="records", kind="records",
+                  description="Whole records, DS1/DS2 splits."),
+  ]
+  MANUAL_DOWNLOAD_INSTRUCTIONS = (
+      "Put the mitdb 1.0.0 files (<record>.hea, .dat, .atr) in manual_dir, "
+      "or pass download_url='https://physionet.org/files/mitdb/1.0.0/'.")
+
+  def _records(self) -> tuple[str, ...]:
+    records = self.builder_config.records or ALL_RECORDS
+    unknown = sorted(set(records) - set(ALL_RECORDS))
+    if unknown:
+      raise ValueError(f"MitdbConfig.records: {unknown} are not MIT-BIH "
+                       f"records; expected a subset of {ALL_RECORDS}")
+    return tuple(records)
+
+  def _info(self) -> tfds.core.DatasetInfo:
+    config = self.builder_config
+    ecg_shape = ((2 * config.half_window, 2) if config.kind == "beats"
+                 else (None, 2))
+    common = {
+        "ecg": tfds.features.Tensor(shape=ecg_shape, dtype=np.float32),
+        "lead_names": tfds.features.Tensor(shape=(2,), dtype=np.object_),
+        "record_id": tfds.features.Text(),
+    }
+    if config.kind == "beats":
+      features = {
+          **common,
+          "sample": tfds.features.Scalar(dtype=np.int64),
+          "symbol": tfds.features.ClassLabel(names=BEAT_SYMBOLS),
+          "aami": tfds.features.ClassLabel(names=AAMI_NAMES),
+          "abnormal": tfds.features.ClassLabel(names=NORMAL_NAMES),
+      }
+      length = 2 * config.half_window
+    elif config.kind == "records":
+      features = {
+          **common,
+          "ann_sample": tfds.features.Tensor(shape=(None,), dtype=np.int64),
+          "ann_symbol": tfds.features.Tensor(shape=(None,), dtype=np.object_),
+          "ann_aux": tfds.features.Tensor(shape=(None,), dtype=np.object_),
+      }
+      length = RECORD_LENGTH
+    else:
+      raise ValueError(f"MitdbConfig.kind={config.kind!r}: expected 'beats' "
+                       "or 'records'")
+    metadata = tfds.core.MetadataDict(
+        sampling_rate_hz=FS, length_samples=length, units="mV",
+        layout="(time, leads)", lead_names="per record, see lead_names",
+        center_index=config.half_window if config.kind == "beats" else None,
+        label_names={"symbol": BEAT_SYMBOLS, "aami": AAMI_NAMES,
+                     "abnormal": NORMAL_NAMES},
+        aami_class=AAMI_CLASS, split_records=record_splits(config),
+        edge_policy="beats whose window leaves the record are dropped",
+        citation=CITATION, license=LICENSE)
+    return tfds.core.DatasetInfo(
+        builder=self, description=__doc__,
+        features=tfds.features.FeaturesDict(features),
+        supervised_keys=("ecg", "aami") if config.kind == "beats" else None,
+        homepage=HOMEPAGE, citation=CITATION, license=LICENSE,
+        metadata=metadata)
+
+  def _split_generators(self, dl_manager):
+    records = self._records()
+    root = self.raw_dir(dl_manager, record_files(records))
+    half = self.builder_config.half_window
+    edge_drops, kept = {}, {}
+    for record in records:
+      header = wfdb_io.read_header(root / record)
+      ann = wfdb_io.read_annotations(root / record)
+      beats = is_beat(ann.symbol)
+      inside = (ann.sample >= half) & (ann.sample + half <= header.sig_len)
+      edge_drops[record] = dict(collections.Counter(
+          ann.symbol[beats & ~inside].tolist()))
+      kept[record] = int(np.sum(beats & inside))
+    self.info.metadata["edge_drops"] = edge_drops
+    self.info.metadata["beats_kept"] = kept
+    return {split: self._generate_examples(root, present)
+            for split, members in record_splits(self.builder_config).items()
+            if (present := [r for r in members if r in records])}
+
+  def _generate_examples(self, root: pathlib.Path, records: list[str]):
+    half = self.builder_config.half_window
+    for record in records:
+      rec = wfdb_io.read_record(root / record)
+      ann = wfdb_io.read_annotations(root / record)
+      leads = np.asarray(rec.lead_names, dtype=object)
+      if self.builder_config.kind == "records":
+        yield record, {"ecg": rec.signal, "lead_names": leads,
+                       "record_id": record, "ann_sample": ann.sample,
+                       "ann_symbol": ann.symbol.astype(object),
+                       "ann_aux": ann.aux_note.astype(object)}
+        continue
+      length = rec.signal.shape[0]
+      for sample, symbol in zip(ann.sample, ann.symbol):
+        if symbol not in AAMI_CLASS or not half <= sample <= length - half:
+          continue
+        yield f"{record}_{sample}", {
+            "ecg": rec.signal[sample - half:sample + half],
+            "lead_names": leads, "record_id": record, "sample": sample,
+            "symbol": symbol, "aami": AAMI_CLASS[symbol],
+            "abnormal": NORMAL_NAMES[symbol != "N"]}

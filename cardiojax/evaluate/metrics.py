@@ -1,0 +1,293 @@
+"""Host metrics in numpy: classification, ranking and regression.
+
+Definitions follow scikit-learn so that numbers compare with published code:
+confusion matrices have true classes as rows and predictions as columns;
+precision, recall and F1 are 0 where undefined (`zero_division=0`); balanced
+accuracy is the mean recall over the classes present in the targets; AUROC is
+the trapezoidal area under the ROC curve and AUPRC the average precision
+(sum over thresholds of the recall step times the precision). A ranking metric
+of a class without positives (or, for AUROC, without negatives) is NaN, and
+macro averages leave NaN classes out.
+"""
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray,
+                     num_classes: int) -> np.ndarray:
+  """(K, K) int counts: row = true class, column = predicted class."""
+  labels = np.asarray(labels, np.int64)
+  predicted = np.asarray(predicted, np.int64)
+  return np.bincount(labels * num_classes + predicted,
+                     minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
+  """Fraction of exact matches; labels and predicted (N,) or (N, K)."""
+  labels, predicted = np.asarray(labels), np.asarray(predicted)
+  matches = labels == predicted
+  if matches.ndim > 1:
+    matches = matches.all(axis=tuple(range(1, matches.ndim)))
+  return float(np.mean(matches))
+
+
+def _safe_divide(numerator, denominator):
+  numerator = np.asarray(numerator, np.float64)
+  denominator = np.asarray(denominator, np.float64)
+  return np.divide(numerator, denominator, out=np.zeros_like(numerator),
+                   where=denominator > 0)
+
+
+def precision_recall_f1(confusion: np.ndarray) -> dict[str, np.ndarray]:
+  """Per-class precision, recall, F1 and support (K,) from a confusion."""
+  tp = np.diag(confusion)
+  predicted = confusion.sum(axis=0)
+  support = confusion.sum(axis=1)
+  return {
+      "precision": _safe_divide(tp, predicted),
+      "recall": _safe_divide(tp, support),
+      "f1": _safe_divide(2 * tp, predicted + support),
+      "support": support,
+  }
+
+
+def balanced_accuracy(confusion: np.ndarray) -> float:
+  """Mean recall over the classes that occur in the targets."""
+  support = confusion.sum(axis=1)
+  present = support > 0
+  return float(np.mean(np.diag(confusion)[present] / support[present]))
+
+
+def cohen_kappa(confusion: np.ndarray) -> float:
+  """Cohen's kappa (p_o - p_e) / (1 - p_e) from a confusion matrix."""
+  confusion = np.asarray(confusion, np.float64)
+  total = confusion.sum()
+  observed = np.trace(confusion) / total
+  expected = np.dot(confusion.sum(axis=0), confusion.sum(axis=1)) / total**2
+  return float((observed - expected) / (1.0 - expected))
+
+
+def binary_counts(targets: np.ndarray, scores: np.ndarray):
+  """Counts (fps, tps) at or above each distinct score, and the scores."""
+  targets = np.asarray(targets).astype(bool)
+  scores = np.asarray(scores, np.float64)
+  order = np.argsort(-scores, kind="mergesort")
+  scores, targets = scores[order], targets[order]
+  ends = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+  tps = np.cumsum(targets)[ends]
+  fps = ends + 1 - tps
+  return fps, tps, scores[ends]
+
+
+def roc_curve(targets: np.ndarray, scores: np.ndarray):
+  """ROC points (fpr, tpr, thresholds), from (0, 0) at threshold +inf.
+
+  Args:
+    targets: (N,) binary.
+    scores: (N,) higher = more positive; a threshold t predicts score >= t.
+  """
+  fps, tps, thresholds = binary_counts(targets, scores)
+  fps, tps = np.r_[0, fps], np.r_[0, tps]
+  with np.errstate(invalid="ignore", divide="ignore"):
+    return fps / fps[-1], tps / tps[-1], np.r_[np.inf, thresholds]
+
+
+def precision_recall_curve(targets: np.ndarray, scores: np.ndarray):
+  """(precision, recall, thresholds) at each distinct score, highest first."""
+  fps, tps, thresholds = binary_counts(targets, scores)
+  with np.errstate(invalid="ignore", divide="ignore"):
+    return tps / (tps + fps), tps / tps[-1], thresholds
+
+
+def auroc(targets: np.ndarray, scores: np.ndarray) -> float:
+  """Area under the ROC curve; NaN when only one class is present."""
+  targets = np.asarray(targets).astype(bool)
+  if targets.all() or not targets.any():
+    return float("nan")
+  fpr, tpr, _ = roc_curve(targets, scores)
+  return float(np.trapezoid(tpr, fpr))
+
+
+def auprc(targets: np.ndarray, scores: np.ndarray) -> float:
+  """Average precision, sum_n (R_n - R_{n-1}) P_n; NaN without positives."""
+  if not np.asarray(targets).astype(bool).any():
+    return float("nan")
+  precision, recall, _ = precision_recall_curve(targets, scores)
+  return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def per_class(metric, targets: np.ndarray, scores: np.ndarray) -> np.ndarray:
+  """`metric(targets[:, k], scores[:, k])` for each column k, as (K,)."""
+  return np.array([metric(targets[:, k], scores[:, k])
+                   for k in range(scores.shape[1])])
+
+
+def fmax(targets: np.ndarray, scores: np.ndarray,
+         thresholds: Optional[np.ndarray] = None) -> float:
+  """Protein-centric maximum F-measure of CAFA, as used for PTB-XL.
+
+  Radivojac et al. 2013 (Nat. Methods 10:221); Strodthoff et al. 2021 (IEEE
+  JBHI 25:1519). At a threshold t, precision is averaged over the examples
+  with at least one score >= t, recall over the examples with at least one
+  positive label; Fmax is the largest harmonic mean over t.
+
+  Args:
+    targets: (N, K) multi-hot.
+    scores: (N, K) probabilities.
+    thresholds: candidate t; default 0.00, 0.01, ..., 1.00.
+  """
+  targets = np.asarray(targets).astype(bool)
+  scores = np.asarray(scores, np.float64)
+  thresholds = np.linspace(0.0, 1.0, 101) if thresholds is None else thresholds
+  labelled = targets.any(axis=1)
+  best = 0.0
+  for t in thresholds:
+    predicted = scores >= t
+    num_predicted = predicted.sum(axis=1)
+    if not num_predicted.any():
+      continue
+    tp = (predicted & targets).sum(axis=1)
+    predicting = num_predicted > 0
+    precision = np.mean(tp[predicting] / num_predicted[predicting])
+    recall = np.mean(tp[labelled] / targets[labelled].sum(axis=1))
+    if precision + recall > 0:
+      best = max(best, 2 * precision * recall / (precision + recall))
+  return float(best)
+
+
+def _named(prefix: str, values: np.ndarray,
+           names: Sequence[str]) -> dict[str, float]:
+  return {f"{prefix}/{name}": float(v) for name, v in zip(names, values)}
+
+
+def _macro(values: np.ndarray) -> float:
+  values = values[~np.isnan(values)]
+  return float(np.mean(values)) if values.size else float("nan")
+
+
+def single_label_metrics(labels: np.ndarray, predicted: np.ndarray,
+                         scores: np.ndarray,
+                         class_names: Sequence[str]) -> dict[str, float]:
+  """Metrics of a single-label classifier (binary or multi-class).
+
+  Args:
+    labels: (N,) int true classes.
+    predicted: (N,) int predicted classes.
+    scores: (N, K) class probabilities, for one-vs-rest AUROC and AUPRC.
+    class_names: K names, for the per-class keys ('f1/AF', ...).
+
+  Returns:
+    accuracy, balanced_accuracy, macro_f1, macro_auroc, macro_auprc, and
+    precision/recall/f1/auroc/auprc per class.
+  """
+  num_classes = len(class_names)
+  confusion = confusion_matrix(labels, predicted, num_classes)
+  prf = precision_recall_f1(confusion)
+  one_hot = np.eye(num_classes, dtype=bool)[np.asarray(labels, np.int64)]
+  aurocs = per_class(auroc, one_hot, scores)
+  auprcs = per_class(auprc, one_hot, scores)
+  results = {
+      "accuracy": accuracy(labels, predicted),
+      "balanced_accuracy": balanced_accuracy(confusion),
+      "macro_f1": float(np.mean(prf["f1"])),
+      "macro_auroc": _macro(aurocs),
+      "macro_auprc": _macro(auprcs),
+  }
+  for key in ("precision", "recall", "f1"):
+    results.update(_named(key, prf[key], class_names))
+  results.update(_named("auroc", aurocs, class_names))
+  results.update(_named("auprc", auprcs, class_names))
+  return results
+
+
+def multi_label_metrics(targets: np.ndarray, predicted: np.ndarray,
+                        scores: np.ndarray,
+                        class_names: Sequence[str]) -> dict[str, float]:
+  """Metrics of a multi-label classifier, each label a binary problem.
+
+  Args:
+    targets: (N, K) multi-hot truth.
+    predicted: (N, K) multi-hot predictions (thresholded scores).
+    scores: (N, K) probabilities.
+    class_names: K names.
+
+  Returns:
+    macro_auroc, macro_auprc, macro_f1, fmax, subset accuracy ('accuracy'),
+    per-label balanced_accuracy averaged, and precision/recall/f1/auroc/auprc
+    per class.
+  """
+  targets = np.asarray(targets).astype(np.int64)
+  predicted = np.asarray(predicted).astype(np.int64)
+  prf = {key: [] for key in ("precision", "recall", "f1")}
+  balanced = []
+  for k in range(targets.shape[1]):
+    confusion = confusion_matrix(targets[:, k], predicted[:, k], 2)
+    binary = precision_recall_f1(confusion)
+    for key in prf:
+      prf[key].append(binary[key][1])
+    balanced.append(balanced_accuracy(confusion))
+  aurocs = per_class(auroc, targets, scores)
+  auprcs = per_class(auprc, targets, scores)
+  results = {
+      "accuracy": accuracy(targets, predicted),
+      "balanced_accuracy": float(np.mean(balanced)),
+      "macro_f1": float(np.mean(prf["f1"])),
+      "macro_auroc": _macro(aurocs),
+      "macro_auprc": _macro(auprcs),
+      "fmax": fmax(targets, scores),
+  }
+  for key, values in prf.items():
+    results.update(_named(key, np.array(values), class_names))
+  results.update(_named("auroc", aurocs, class_names))
+  results.update(_named("auprc", auprcs, class_names))
+  return results
+
+
+def pearson_r(x: np.ndarray, y: np.ndarray, axis: int = 0) -> np.ndarray:
+  """Pearson correlation along `axis`; NaN where x or y is constant."""
+  x = np.asarray(x, np.float64)
+  y = np.asarray(y, np.float64)
+  x = x - x.mean(axis=axis, keepdims=True)
+  y = y - y.mean(axis=axis, keepdims=True)
+  denominator = np.sqrt((x**2).sum(axis=axis) * (y**2).sum(axis=axis))
+  with np.errstate(invalid="ignore", divide="ignore"):
+    return np.where(denominator > 0, (x * y).sum(axis=axis) / denominator,
+                    np.nan)
+
+
+def regression_metrics(predictions: np.ndarray, targets: np.ndarray,
+                       output_names: Optional[Sequence[str]] = None
+                       ) -> dict[str, float]:
+  """MAE, RMSE and Pearson r, overall and per output (site or lead).
+
+  Args:
+    predictions: (N, ..., K) values, in the target unit.
+    targets: same shape.
+    output_names: optional K names of the last axis; adds 'mae/<name>',
+      'rmse/<name>' and 'pearson_r/<name>', each pooled over all other axes.
+
+  Returns:
+    mae and rmse over all elements (target unit) and pearson_r, the mean over
+    outputs of the per-output r (constant outputs left out).
+  """
+  predictions = np.asarray(predictions, np.float64)
+  targets = np.asarray(targets, np.float64)
+  error = predictions - targets
+  num_outputs = predictions.shape[-1] if predictions.ndim > 1 else 1
+  flat_p = predictions.reshape(-1, num_outputs)
+  flat_t = targets.reshape(-1, num_outputs)
+  flat_e = error.reshape(-1, num_outputs)
+  r = pearson_r(flat_p, flat_t, axis=0)
+  results = {
+      "mae": float(np.mean(np.abs(error))),
+      "rmse": float(np.sqrt(np.mean(error**2))),
+      "pearson_r": _macro(r),
+  }
+  if output_names is not None:
+    results.update(_named("mae", np.mean(np.abs(flat_e), axis=0), output_names))
+    results.update(_named("rmse", np.sqrt(np.mean(flat_e**2, axis=0)),
+                          output_names))
+    results.update(_named("pearson_r", r, output_names))
+  return results

@@ -1,0 +1,1 @@
+"""Input pipelines: sources, grain iterators, transforms, samplers, sharding."""

@@ -1,0 +1,38 @@
+"""From `config.data` to the sources of each split.
+
+`DATASETS` maps `config.data.name` to the function that loads it; functions
+are imported on use, so loading one corpus never imports another's code.
+"""
+
+import dataclasses
+import importlib
+from typing import Any
+
+# name -> "module:function"; each function takes config.data, returns Splits.
+DATASETS = {
+    "simulated_intracardiac": "cardiojax.input.simulated:load",
+}
+
+
+@dataclasses.dataclass
+class Splits:
+  """The sources of a data set and what a model needs to know about them.
+
+  Attributes:
+    sources: split name ('train', 'validation', 'test') -> random-access source
+      of dicts with 'inputs' (T, C) float32 and 'targets'.
+    info: the input contract and provenance: 'sampling_rate_hz', 'input_shape',
+      'target_shape', 'lead_names', 'units', 'input_normalization', 'groups'
+      (split -> patient/record/simulation ids), ...
+  """
+  sources: dict[str, Any]
+  info: dict[str, Any]
+
+
+def load_splits(data_config) -> Splits:
+  """Loads the data set named by `data_config.name`."""
+  if data_config.name not in DATASETS:
+    raise ValueError(f"config.data.name: unknown data set {data_config.name!r}; "
+                     f"expected one of {sorted(DATASETS)}")
+  module_name, function_name = DATASETS[data_config.name].split(":")
+  return getattr(importlib.import_module(module_name), function_name)(data_config)

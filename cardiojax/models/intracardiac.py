@@ -1,0 +1,104 @@
+"""Compact models for the LLNL intracardiac task: ECG -> Vm sequences, ECG -> activation times."""
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from cardiojax.models import common
+from cardiojax.models import resnet
+from cardiojax.models import unet
+
+
+def _sites(num_outputs: int, output_shape: tuple[int, ...] | None) -> int:
+  if output_shape is not None and output_shape[-1] != num_outputs:
+    raise ValueError(f"output_shape {output_shape} disagrees with num_outputs {num_outputs}")
+  return num_outputs
+
+
+class ECGToVm(nn.Module):
+  """Sequence-to-sequence: 12-lead ECG to transmembrane voltage at every site.
+
+  Source: task 4 of the LLNL cardiac challenge (Landajuela et al. 2022, "Intracardiac
+  Electrical Imaging Using the 12-Lead ECG", seed 000), here a compact 1D U-Net (three
+  levels 32-64-128 of two conv(k7)+BN+ReLU, ~0.36 M parameters) that maps every ECG
+  sample to the 75 sites' Vm at the same time.
+
+  Input: (B, T, 12), reference T = 500 (1 kHz). Output: (B, T', sites) with
+  (T', sites) = output_shape, default (T, num_outputs); a T' != T is reached by linear
+  resampling of the outputs. Intermediates: those of `UNet1D` (`stem`, `stage1`..,
+  `up1`.., `pre_logits`).
+
+  Attributes:
+    num_outputs: sites (75).
+    output_shape: (time, sites), e.g. (500, 75); None for (T, num_outputs).
+    features: channels per U-Net level.
+    kernel_size: convolution kernel.
+    dropout_rate: dropout at the bottleneck.
+    dtype: computation dtype; parameters are float32.
+  """
+  num_outputs: int = 75
+  output_shape: tuple[int, ...] | None = None
+  features: tuple[int, ...] = (32, 64, 128)
+  kernel_size: int = 7
+  dropout_rate: float = 0.1
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    sites = _sites(self.num_outputs, self.output_shape)
+    out, inter = unet.UNet1D(sites, self.features, self.kernel_size, block="conv",
+                             mask_input=False, dropout_rate=self.dropout_rate,
+                             dtype=self.dtype, name="unet")(x, train=train)
+    if self.output_shape is not None and self.output_shape[0] != out.shape[1]:
+      out = jax.image.resize(out, (out.shape[0],) + tuple(self.output_shape), "linear")
+    return out, inter
+
+
+class ECGToActivation(nn.Module):
+  """Sequence-to-vector: 12-lead ECG to the activation time of every site.
+
+  Source: task 3 of the LLNL cardiac challenge (Landajuela et al. 2022, seed 000),
+  here a compact residual encoder (~0.45 M parameters at T = 500): stem conv(k7, 32) +
+  BN + ReLU, four residual basic blocks of stride 2 (32, 64, 64, 64), flatten (the
+  absolute timing of the ECG matters, so no global pooling), dropout, dense 128 + ReLU,
+  dense to the sites.
+
+  Input: (B, T, 12), reference T = 500; the flatten ties the dense layer to T.
+  Output: (B, num_outputs) (activation times, in the targets' units).
+  Intermediates: `stem` (B, T, 32), `stage1`..`stage4` (B, T/2..T/16, F), `pre_logits`
+  (B, 128).
+
+  Attributes:
+    num_outputs: sites (75).
+    output_shape: (sites,) or None.
+    features: channels of the stem and of each block.
+    kernel_size: convolution kernel.
+    hidden: width of the hidden dense layer.
+    dropout_rate: dropout before the hidden dense layer.
+    dtype: computation dtype; parameters are float32.
+  """
+  num_outputs: int = 75
+  output_shape: tuple[int, ...] | None = None
+  features: tuple[int, ...] = (32, 32, 64, 64, 64)
+  kernel_size: int = 7
+  hidden: int = 128
+  dropout_rate: float = 0.1
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    inter = {}
+    sites = _sites(self.num_outputs, self.output_shape)
+    x = common.ConvBNAct(self.features[0], self.kernel_size, dtype=self.dtype, name="stem")(
+        x.astype(self.dtype), train=train)
+    inter["stem"] = x
+    for i, width in enumerate(self.features[1:]):
+      x = resnet.BasicBlock(width, self.kernel_size, 2, dtype=self.dtype,
+                            name=f"stage{i + 1}")(x, train=train)
+      inter[f"stage{i + 1}"] = x
+    x = nn.Dropout(self.dropout_rate, deterministic=not train)(common.flatten(x))
+    x = nn.relu(common.dense(self.hidden, self.dtype)(x))
+    inter["pre_logits"] = x
+    return common.logits(sites, x, self.dtype), inter

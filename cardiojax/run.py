@@ -1,0 +1,28 @@
+"""What `python -m cardiojax.main` does in each mode, as importable functions."""
+
+import json
+import os
+import sys
+
+MODES = ("train", "eval", "predict", "explain")
+
+
+def run(config, *, mode: str, workdir: str | None, config_path: str,
+        input_path: str | None = None) -> dict:
+  """Runs `mode` for `config` in `workdir` and returns its summary."""
+  from cardiojax.train import loop  # pylint: disable=g-import-not-at-top
+  from cardiojax.train import rundir  # pylint: disable=g-import-not-at-top
+
+  if mode not in MODES:
+    raise ValueError(f"--mode: expected one of {MODES}, got {mode!r}")
+  if workdir is None:
+    if mode != "train":
+      raise ValueError(f"--mode={mode} needs --workdir, the run to use")
+    name = os.path.splitext(os.path.basename(config_path.split(":")[0]))[0]
+    workdir = rundir.default_workdir(name)
+  if mode == "train":
+    print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
+    summary = loop.train_and_evaluate(config, workdir)
+    print(json.dumps(rundir.to_json(summary), indent=2))
+    return summary
+  raise NotImplementedError(f"--mode={mode} is not available yet")

@@ -1,0 +1,1 @@
+"""Simulators that provide default data where the real corpora cannot be had."""

@@ -1,0 +1,1 @@
+"""Training: state, pure steps, optimizers, checkpoints, run directory, loop."""

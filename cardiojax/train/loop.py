@@ -1,0 +1,256 @@
+"""The training loop: data, model and task from a config, to a run directory.
+
+`train_and_evaluate(config, workdir)` trains on the 'train' split, evaluates
+the 'validation' split every `config.train.eval_every` steps, keeps the latest
+and the best checkpoints, stops early when the monitored validation metric
+stops improving, and resumes from the latest checkpoint when rerun. At the end
+the best checkpoint is evaluated on validation and test beside the naive
+baseline, into `workdir/evaluation.json`.
+"""
+
+import dataclasses
+import importlib
+import pathlib
+from typing import Any
+
+import jax
+import numpy as np
+from absl import logging
+from jax.sharding import NamedSharding, PartitionSpec
+
+from cardiojax import tasks
+from cardiojax.input import data as data_lib
+from cardiojax.input import pipeline
+from cardiojax.train import checkpoints as checkpoints_lib
+from cardiojax.train import distributed
+from cardiojax.train import optim
+from cardiojax.train import rundir
+from cardiojax.train import state as state_lib
+from cardiojax.train import steps
+
+
+class NonFiniteError(FloatingPointError):
+  """The loss or the gradients of a training step are NaN or infinite."""
+
+
+def build_model(model_config):
+  """The model named by `config.model.name` with the other fields as kwargs."""
+  models = importlib.import_module("cardiojax.models")
+  fields = dict(model_config)
+  name = fields.pop("name")
+  if name not in models.MODELS:
+    raise ValueError(f"config.model.name: unknown model {name!r}; expected one "
+                     f"of {sorted(models.MODELS)}")
+  return models.MODELS[name](**fields)
+
+
+def all_targets(source) -> np.ndarray:
+  """The targets of every example of a source, stacked."""
+  if hasattr(source, "take"):
+    return np.asarray(source.take(np.arange(len(source)))["targets"])
+  return np.stack([source[i]["targets"] for i in range(len(source))])
+
+
+@dataclasses.dataclass
+class Experiment:
+  """What a run is made of; built identically for training and evaluation."""
+  config: Any
+  splits: data_lib.Splits
+  task: Any
+  model: Any
+  mesh: Any
+  tx: Any
+  schedule: Any
+  train_fn: Any
+  eval_fn: Any
+  initial_state: Any
+
+  @property
+  def replicated(self) -> NamedSharding:
+    return NamedSharding(self.mesh, PartitionSpec())
+
+
+def build_experiment(config) -> Experiment:
+  """Loads data, fits the task on the training targets, builds the model."""
+  distributed.maybe_initialize(config.distributed)
+  if config.train.batch_size % jax.device_count():
+    raise ValueError(f"config.train.batch_size={config.train.batch_size} must "
+                     f"be a multiple of the {jax.device_count()} devices")
+  splits = data_lib.load_splits(config.data)
+  task = tasks.make_task(config.task)
+  if hasattr(task, "fit"):
+    task = task.fit(all_targets(splits.sources["train"]))
+  model = build_model(config.model)
+  mesh = pipeline.data_mesh()
+  tx, schedule = optim.make_optimizer(config.optimizer, config.train.num_steps)
+  example = np.asarray(splits.sources["train"][0]["inputs"])[None]
+  state = state_lib.create_train_state(model, tx, example, config.seed)
+  state = jax.device_put(state, NamedSharding(mesh, PartitionSpec()))
+  train_fn, eval_fn = steps.compile_steps(task, mesh)
+  return Experiment(config, splits, task, model, mesh, tx, schedule, train_fn,
+                    eval_fn, state)
+
+
+def evaluate(experiment: Experiment, state, split: str):
+  """Predicts every example of `split` once.
+
+  Returns:
+    (metrics, predictions, targets): task metrics plus 'loss', and the
+    predictions and targets in the source's order.
+  """
+  source = experiment.splits.sources[split]
+  local_batch = experiment.config.train.eval_batch_size // jax.process_count()
+  predictions, indices, loss_sum = [], [], 0.0
+  for batch in pipeline.eval_batches(source, batch_size=local_batch,
+                                     process_index=jax.process_index(),
+                                     process_count=jax.process_count()):
+    index = batch.pop("index")
+    outputs = experiment.eval_fn(state, pipeline.global_batch(batch, experiment.mesh))
+    predictions.append(pipeline.to_host(outputs["predictions"]))
+    indices.append(pipeline.to_host(index))
+    loss_sum += float(outputs["loss_sum"].addressable_data(0))
+  predictions = np.concatenate(predictions)
+  indices = np.concatenate(indices)
+  real = indices >= 0
+  order = np.argsort(indices[real])
+  predictions = predictions[real][order]
+  targets = all_targets(source)
+  metrics = {"loss": loss_sum / len(source),
+             **experiment.task.metrics(predictions, targets)}
+  return metrics, predictions, targets
+
+
+def _improved(value: float, best: float | None, mode: str) -> bool:
+  if best is None:
+    return True
+  return value < best if mode == "min" else value > best
+
+
+def train_and_evaluate(config, workdir: str, *,
+                       interrupt_after: int | None = None) -> dict:
+  """Trains (or resumes) the run of `config` in `workdir`.
+
+  Args:
+    config: the experiment's locked ConfigDict.
+    workdir: the run directory; rerunning with the same one resumes.
+    interrupt_after: stop, as if preempted, after this many steps in this
+      call (the run resumes on the next call); None trains to the end.
+
+  Returns:
+    The final evaluation (also in workdir/evaluation.json), or the bookkeeping
+    so far when interrupted.
+  """
+  workdir = rundir.prepare(workdir)
+  experiment = build_experiment(config)
+  is_chief = jax.process_index() == 0
+  if is_chief:
+    rundir.write_provenance(workdir, config)
+  train_config = config.train
+  local_batch = train_config.batch_size // jax.process_count()
+  train_iterator = pipeline.train_iterator(
+      experiment.splits.sources["train"], batch_size=local_batch,
+      seed=config.seed, process_index=jax.process_index(),
+      process_count=jax.process_count())
+  checkpoints = checkpoints_lib.Checkpoints(workdir)
+  state = experiment.initial_state
+  bookkeeping = {"best_value": None, "best_step": None, "stale_evals": 0,
+                 "stopped_early": False}
+  restored = checkpoints.restore_latest(state, train_iterator,
+                                        experiment.replicated)
+  if restored is not None:
+    state, bookkeeping = restored[0], restored[1]["bookkeeping"]
+    logging.info("resumed from step %d", int(state.step))
+  start_step = int(state.step)
+  metrics_log = rundir.MetricsLog(workdir, start_step)
+  progress = rundir.Progress(train_config.num_steps, start_step)
+  train_losses = []
+  step = start_step
+  try:
+    while (step < train_config.num_steps and not bookkeeping["stopped_early"]
+           and (interrupt_after is None or step < start_step + interrupt_after)):
+      batch = pipeline.global_batch(next(train_iterator), experiment.mesh)
+      state, step_metrics = experiment.train_fn(state, batch)
+      step += 1
+      step_metrics = jax.device_get(step_metrics)
+      if not step_metrics["finite"]:
+        raise NonFiniteError(
+            f"step {step}: the loss ({step_metrics['loss']}) or the gradient "
+            f"norm ({step_metrics['grad_norm']}) is not finite; the state of "
+            f"step {step - 1} is kept and the last checkpoint is intact. Check "
+            f"the inputs for NaN/inf and lower config.optimizer.learning_rate.")
+      train_losses.append(float(step_metrics["loss"]))
+      if step % train_config.log_every == 0 or step == train_config.num_steps:
+        record = {"loss": np.mean(train_losses),
+                  "learning_rate": experiment.schedule(step)}
+        train_losses = []
+        if is_chief:
+          metrics_log.write(step, "train", record)
+          progress.update(step, train_config.batch_size, record["loss"])
+      if step % train_config.eval_every == 0 or step == train_config.num_steps:
+        _evaluate_and_checkpoint(experiment, state, step, checkpoints,
+                                 train_iterator, metrics_log, bookkeeping)
+  finally:
+    progress.close()
+    checkpoints.close()
+  if step < train_config.num_steps and not bookkeeping["stopped_early"]:
+    return bookkeeping
+  evaluation = final_evaluation(experiment, workdir)
+  if is_chief:
+    rundir.write_json_atomic(workdir / "evaluation.json", evaluation)
+    rundir.plot_training_curve(metrics_log, workdir / "training_curve.png")
+  return evaluation
+
+
+def _evaluate_and_checkpoint(experiment, state, step, checkpoints,
+                             train_iterator, metrics_log, bookkeeping):
+  """Validates, saves latest (and best), updates early stopping in place."""
+  train_config = experiment.config.train
+  metrics, _, _ = evaluate(experiment, state, "validation")
+  if jax.process_index() == 0:
+    metrics_log.write(step, "validation", metrics)
+  value = metrics[train_config.monitor]
+  if _improved(value, bookkeeping["best_value"], train_config.monitor_mode):
+    bookkeeping.update(best_value=value, best_step=step, stale_evals=0)
+    checkpoints.save_best(step, state, {"step": step, "validation": metrics})
+  else:
+    bookkeeping["stale_evals"] += 1
+    if (train_config.early_stopping_patience and
+        bookkeeping["stale_evals"] >= train_config.early_stopping_patience):
+      bookkeeping["stopped_early"] = True
+      logging.info("early stop at step %d: validation %s did not improve for "
+                   "%d evaluations", step, train_config.monitor,
+                   bookkeeping["stale_evals"])
+  checkpoints.save_latest(step, state, train_iterator,
+                          {"step": step, "bookkeeping": bookkeeping})
+
+
+def restore_best(experiment: Experiment, workdir) -> tuple[Any, dict]:
+  """The best checkpoint's state of the run in `workdir` and its meta."""
+  checkpoints = checkpoints_lib.Checkpoints(workdir)
+  try:
+    restored = checkpoints.restore_best(experiment.initial_state,
+                                        experiment.replicated)
+  finally:
+    checkpoints.close()
+  if restored is None:
+    raise FileNotFoundError(f"{pathlib.Path(workdir) / 'checkpoints' / 'best'}: "
+                            f"no checkpoint; train the run first")
+  return restored
+
+
+def final_evaluation(experiment: Experiment, workdir) -> dict:
+  """Evaluates the best checkpoint and the naive baseline on validation, test."""
+  state, meta = restore_best(experiment, workdir)
+  train_targets = all_targets(experiment.splits.sources["train"])
+  evaluation = {"best_step": meta["step"], "splits": {}}
+  for split in ("validation", "test"):
+    if split not in experiment.splits.sources:
+      continue
+    metrics, _, targets = evaluate(experiment, state, split)
+    naive = experiment.task.naive_predictions(train_targets, len(targets))
+    evaluation["splits"][split] = {
+        "num_examples": len(targets),
+        "model": metrics,
+        "naive_baseline": experiment.task.metrics(naive, targets),
+    }
+  return evaluation

@@ -1,0 +1,65 @@
+"""Pure training and evaluation steps.
+
+`train_step(state, batch, model_apply, task) -> (state, metrics)` is jitted by
+`compile_steps` over a device mesh: the state replicated, the batch sharded on
+the 'data' axis, the state donated. A step whose loss or gradients are not
+finite leaves the state unchanged and reports `finite = False`.
+"""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import optax
+from jax.sharding import NamedSharding, PartitionSpec
+
+
+def loss_and_grads(state, batch, task):
+  """Loss, gradients and new batch statistics of one batch (training mode)."""
+  rng = jax.random.fold_in(state.rng, state.step)
+
+  def loss_fn(params):
+    variables = {**state.variables, "params": params}
+    (outputs, _), updates = state.apply_fn(
+        variables, batch["inputs"], train=True, rngs={"dropout": rng},
+        mutable=["batch_stats"])
+    return task.loss(outputs, batch["targets"], batch["mask"]), updates
+
+  (loss, updates), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+  return loss, grads, updates.get("batch_stats", state.batch_stats)
+
+
+def train_step(state, batch, task):
+  """One optimizer step; returns the new state and scalar metrics."""
+  loss, grads, batch_stats = loss_and_grads(state, batch, task)
+  grad_norm = optax.tree.norm(grads)
+  finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+  updates, opt_state = state.tx.update(grads, state.opt_state, state.params,
+                                       value=loss)
+  new_state = state.replace(
+      step=state.step + 1, params=optax.apply_updates(state.params, updates),
+      batch_stats=batch_stats, opt_state=opt_state)
+  new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old),
+                           new_state, state)
+  return new_state, {"loss": loss, "grad_norm": grad_norm, "finite": finite}
+
+
+def eval_step(state, batch, task):
+  """Predictions and the masked loss sum of one batch (inference mode)."""
+  outputs, _ = state.apply_fn(state.variables, batch["inputs"], train=False)
+  loss = task.loss(outputs, batch["targets"], batch["mask"])
+  return {"predictions": task.predict(outputs),
+          "loss_sum": loss * jnp.sum(batch["mask"])}
+
+
+def compile_steps(task, mesh):
+  """Jits train and eval steps for `mesh`: state replicated, batch sharded."""
+  replicated = NamedSharding(mesh, PartitionSpec())
+  sharded = NamedSharding(mesh, PartitionSpec("data"))
+  train = jax.jit(functools.partial(train_step, task=task),
+                  in_shardings=(replicated, sharded),
+                  out_shardings=(replicated, replicated), donate_argnums=0)
+  evaluate = jax.jit(functools.partial(eval_step, task=task),
+                     in_shardings=(replicated, sharded),
+                     out_shardings={"predictions": sharded, "loss_sum": replicated})
+  return train, evaluate

@@ -1,0 +1,152 @@
+"""Host metrics against scikit-learn, on random and degenerate inputs."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn import metrics as skm
+
+from cardiojax.evaluate import metrics
+
+K = 4
+
+
+def _random_case(seed, n=60):
+  rng = np.random.default_rng(seed)
+  labels = rng.integers(0, K, n)
+  predicted = rng.integers(0, K, n)
+  return labels, predicted
+
+
+# (labels, predicted) pairs: random; class 3 absent from the labels; class 3
+# absent from both; every prediction the same class.
+_CASES = {
+    "random": _random_case(0),
+    "absent_in_labels": (np.array([0, 1, 2, 0, 1, 2, 0]),
+                         np.array([0, 3, 2, 1, 1, 2, 3])),
+    "absent_everywhere": (np.array([0, 1, 2, 0, 1, 2, 0]),
+                          np.array([0, 0, 2, 1, 1, 2, 2])),
+    "constant_prediction": (_random_case(1)[0], np.full(60, 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CASES))
+def test_label_metrics_equal_sklearn(case):
+  labels, predicted = _CASES[case]
+  confusion = metrics.confusion_matrix(labels, predicted, K)
+  np.testing.assert_array_equal(
+      confusion, skm.confusion_matrix(labels, predicted, labels=range(K)))
+  assert metrics.accuracy(labels, predicted) == pytest.approx(
+      skm.accuracy_score(labels, predicted))
+  with warnings.catch_warnings():  # On classes absent from the labels.
+    warnings.simplefilter("ignore")
+    expected = skm.balanced_accuracy_score(labels, predicted)
+  assert metrics.balanced_accuracy(confusion) == pytest.approx(expected)
+  prf = metrics.precision_recall_f1(confusion)
+  precision, recall, f1, support = skm.precision_recall_fscore_support(
+      labels, predicted, labels=range(K), zero_division=0)
+  np.testing.assert_allclose(prf["precision"], precision)
+  np.testing.assert_allclose(prf["recall"], recall)
+  np.testing.assert_allclose(prf["f1"], f1)
+  np.testing.assert_array_equal(prf["support"], support)
+  assert np.mean(prf["f1"]) == pytest.approx(skm.f1_score(
+      labels, predicted, labels=range(K), average="macro", zero_division=0))
+  if case != "constant_prediction":  # kappa's p_e is then 1 for sklearn too.
+    assert metrics.cohen_kappa(confusion) == pytest.approx(
+        skm.cohen_kappa_score(labels, predicted))
+
+
+# (targets, scores): random; ties (scores rounded); all scores equal.
+_rng = np.random.default_rng(2)
+_TARGETS = _rng.integers(0, 2, 80)
+_RANKING = {
+    "random": (_TARGETS, _rng.random(80)),
+    "ties": (_TARGETS, np.round(_rng.random(80) + 0.3 * _TARGETS, 1)),
+    "all_equal": (_TARGETS, np.full(80, 0.4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_RANKING))
+def test_ranking_metrics_equal_sklearn(case):
+  targets, scores = _RANKING[case]
+  assert metrics.auroc(targets, scores) == pytest.approx(
+      skm.roc_auc_score(targets, scores))
+  assert metrics.auprc(targets, scores) == pytest.approx(
+      skm.average_precision_score(targets, scores))
+  fpr, tpr, thresholds = metrics.roc_curve(targets, scores)
+  sk_fpr, sk_tpr, sk_thresholds = skm.roc_curve(targets, scores,
+                                                drop_intermediate=False)
+  np.testing.assert_allclose(fpr, sk_fpr)
+  np.testing.assert_allclose(tpr, sk_tpr)
+  np.testing.assert_allclose(thresholds[1:], sk_thresholds[1:])
+
+
+def test_ranking_metrics_are_nan_for_a_single_class():
+  scores = np.array([0.1, 0.5, 0.9])
+  assert np.isnan(metrics.auroc(np.zeros(3), scores))
+  assert np.isnan(metrics.auroc(np.ones(3), scores))
+  assert np.isnan(metrics.auprc(np.zeros(3), scores))
+  assert metrics.auprc(np.ones(3), scores) == pytest.approx(1.0)
+
+
+def test_single_label_metrics_macro_auroc_is_sklearn_ovr():
+  rng = np.random.default_rng(3)
+  labels = rng.integers(0, K, 100)
+  logits = rng.normal(size=(100, K)) + 1.5 * np.eye(K)[labels]
+  probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+  names = ["a", "b", "c", "d"]
+  results = metrics.single_label_metrics(labels, probs.argmax(1), probs, names)
+  assert results["macro_auroc"] == pytest.approx(
+      skm.roc_auc_score(labels, probs, multi_class="ovr", average="macro"))
+  assert results["macro_f1"] == pytest.approx(
+      skm.f1_score(labels, probs.argmax(1), average="macro"))
+  assert results["auprc/c"] == pytest.approx(
+      skm.average_precision_score(labels == 2, probs[:, 2]))
+
+
+def test_multi_label_macro_metrics_leave_out_absent_labels():
+  rng = np.random.default_rng(4)
+  targets = rng.integers(0, 2, (50, 3))
+  targets[:, 1] = 0  # Label 1 has no positives: AUROC and AP undefined.
+  scores = np.clip(0.5 * targets + 0.7 * rng.random((50, 3)), 0, 1)
+  predicted = (scores >= 0.5).astype(int)
+  results = metrics.multi_label_metrics(targets, predicted, scores,
+                                        ["x", "y", "z"])
+  present = [0, 2]
+  assert np.isnan(results["auroc/y"])
+  assert results["macro_auroc"] == pytest.approx(skm.roc_auc_score(
+      targets[:, present], scores[:, present], average="macro"))
+  assert results["macro_auprc"] == pytest.approx(skm.average_precision_score(
+      targets[:, present], scores[:, present], average="macro"))
+  assert results["macro_f1"] == pytest.approx(skm.f1_score(
+      targets, predicted, average="macro", zero_division=0))
+  assert results["accuracy"] == pytest.approx(
+      skm.accuracy_score(targets, predicted))
+
+
+def test_fmax_by_hand():
+  targets = np.array([[1, 0], [0, 1]])
+  scores = np.array([[0.9, 0.6], [0.2, 0.4]])
+  # t in (0.4, 0.6]: row 0 predicts both (P 1/2, R 1), row 1 nothing (R 0):
+  # P = 1/2, R = 1/2, F = 1/2. t in (0.2, 0.4]: P = (1/2 + 1)/2, R = 1, F = 6/7.
+  # t in (0.6, 0.9]: P = 1, R = 1/2, F = 2/3.
+  assert metrics.fmax(targets, scores) == pytest.approx(6 / 7)
+
+
+def test_regression_metrics_equal_sklearn_and_scipy():
+  rng = np.random.default_rng(5)
+  targets = rng.normal(size=(40, 3))
+  predictions = targets + 0.3 * rng.normal(size=(40, 3))
+  results = metrics.regression_metrics(predictions, targets, ["s0", "s1", "s2"])
+  assert results["mae"] == pytest.approx(
+      skm.mean_absolute_error(targets, predictions))
+  assert results["rmse"] == pytest.approx(
+      np.sqrt(skm.mean_squared_error(targets, predictions)))
+  r = [stats.pearsonr(predictions[:, k], targets[:, k])[0] for k in range(3)]
+  assert results["pearson_r/s1"] == pytest.approx(r[1])
+  assert results["pearson_r"] == pytest.approx(np.mean(r))
+  assert results["rmse/s2"] == pytest.approx(
+      np.sqrt(skm.mean_squared_error(targets[:, 2], predictions[:, 2])))
+  constant = metrics.regression_metrics(np.zeros(10), np.arange(10.0))
+  assert np.isnan(constant["pearson_r"])

@@ -1,0 +1,92 @@
+"""Scalar (age) regression and lead reconstruction heads."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+from cardiojax.signal import leads
+from cardiojax.tasks import lead_reconstruction
+from cardiojax.tasks import scalar_regression
+
+
+def test_inverse_frequency_weights_from_training_targets():
+  train = np.array([20.0, 21, 22, 23, 24, 25, 26, 27, 80])  # One old patient.
+  task = scalar_regression.ScalarRegression(weighting="inverse_frequency",
+                                            num_bins=2).fit(train)
+  # Bins [20, 50) with 8 ages and [50, 80] with 1: weights 9/(2*8), 9/(2*1).
+  np.testing.assert_allclose(task.bin_edges, [20, 50, 80])
+  np.testing.assert_allclose(task.bin_weights, [9 / 16, 9 / 2])
+  weights = task.example_weights(jnp.asarray(train))
+  assert float(jnp.mean(weights)) == pytest.approx(1.0)
+  # Ages outside the training range fall in the outer bins.
+  np.testing.assert_allclose(task.example_weights(jnp.array([5.0, 99.0])),
+                             [9 / 16, 9 / 2])
+  outputs = jnp.array([[22.0], [70.0], [0.0]])
+  targets = jnp.array([20.0, 80.0, 50.0])
+  mask = jnp.array([1.0, 1.0, 0.0])
+  assert task.loss(outputs, targets, mask) == pytest.approx(
+      (9 / 16 * 4 + 9 / 2 * 100) / 2, rel=1e-6)
+  plain = scalar_regression.ScalarRegression()
+  assert plain.loss(outputs, targets, mask) == pytest.approx(52.0)
+  assert plain.fit(train) is plain
+  with pytest.raises(ValueError, match="fit"):
+    scalar_regression.ScalarRegression(weighting="inverse_frequency").loss(
+        outputs, targets, mask)
+
+
+def test_scalar_metrics_and_baseline():
+  rng = np.random.default_rng(0)
+  targets = rng.uniform(20, 90, 30)
+  predictions = targets + rng.normal(0, 5, 30)
+  task = scalar_regression.ScalarRegression(loss_name="huber", unit="years")
+  results = task.metrics(predictions, targets)
+  assert results["mae"] == pytest.approx(np.mean(np.abs(predictions - targets)))
+  assert results["pearson_r"] == pytest.approx(
+      stats.pearsonr(predictions, targets)[0])
+  assert results["bias"] == pytest.approx(np.mean(predictions - targets))
+  baseline = task.naive_predictions(np.array([30.0, 50.0]), 4)
+  np.testing.assert_allclose(baseline, [40.0] * 4)
+  np.testing.assert_allclose(task.predict(jnp.ones((3, 1))), [1, 1, 1])
+
+
+def test_lead_reconstruction_loss_on_missing_leads_only():
+  inputs = ("I", "II", "V2")
+  task = lead_reconstruction.LeadReconstruction(input_leads=inputs)
+  assert len(task.missing_leads) == 9 and "V2" not in task.missing_leads
+  targets = jnp.zeros((2, 5, 12))
+  outputs = jnp.zeros((2, 5, 12)).at[:, :, leads.lead_indices(inputs)].set(7.0)
+  assert task.loss(outputs, targets, jnp.ones(2)) == 0.0
+  every = lead_reconstruction.LeadReconstruction(input_leads=inputs,
+                                                 loss_on="all")
+  assert every.loss(outputs, targets, jnp.ones(2)) == pytest.approx(
+      49.0 * 3 / 12)
+  missing_error = jnp.zeros((2, 5, 12)).at[1, :, 6].set(2.0)  # V1, example 1.
+  assert task.loss(missing_error, targets, jnp.array([1.0, 0.0])) == 0.0
+  assert task.loss(missing_error, targets, jnp.ones(2)) == pytest.approx(
+      4.0 / 9 / 2)
+  with pytest.raises(ValueError, match="unknown lead"):
+    lead_reconstruction.LeadReconstruction(input_leads=("V7",))
+  with pytest.raises(ValueError, match="nothing"):
+    lead_reconstruction.LeadReconstruction(input_leads=leads.STANDARD_12)
+
+
+def test_lead_reconstruction_metrics_per_lead():
+  rng = np.random.default_rng(1)
+  targets = rng.normal(size=(4, 50, 12))
+  predictions = targets + 0.5 * rng.normal(size=(4, 50, 12))
+  task = lead_reconstruction.LeadReconstruction(input_leads=("I", "II"))
+  results = task.metrics(predictions, targets)
+  v3 = leads.STANDARD_12.index("V3")
+  error = predictions[..., v3] - targets[..., v3]
+  assert results["mae/V3"] == pytest.approx(np.mean(np.abs(error)))
+  assert results["rmse/V3"] == pytest.approx(np.sqrt(np.mean(error**2)))
+  r = [stats.pearsonr(predictions[i, :, v3], targets[i, :, v3])[0]
+       for i in range(4)]
+  assert results["pearson_r/V3"] == pytest.approx(np.mean(r))
+  missing = [leads.STANDARD_12.index(n) for n in task.missing_leads]
+  assert results["mae"] == pytest.approx(
+      np.mean(np.abs(predictions - targets)[..., missing]))
+  baseline = task.naive_predictions(targets, 3)
+  assert baseline.shape == (3, 50, 12)
+  np.testing.assert_allclose(baseline[0], targets.mean(axis=0), rtol=1e-6)
