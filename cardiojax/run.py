@@ -23,6 +23,17 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   if mode == "train":
     print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
     summary = loop.train_and_evaluate(config, workdir)
-    print(json.dumps(rundir.to_json(summary), indent=2))
-    return summary
-  raise NotImplementedError(f"--mode={mode} is not available yet")
+  elif mode == "eval":
+    from cardiojax.evaluate import run_eval  # pylint: disable=g-import-not-at-top
+    summary = run_eval.evaluate_run(config, workdir)
+    summary = {key: value for key, value in summary.items() if key != "results"}
+  elif mode == "predict":
+    from cardiojax import predict  # pylint: disable=g-import-not-at-top
+    if input_path is None:
+      raise ValueError("--mode=predict needs --input=PATH, the record to predict")
+    summary = predict.predict_file(config, workdir, input_path)
+  else:
+    from cardiojax.explain import explain_mode  # pylint: disable=g-import-not-at-top
+    summary = explain_mode.explain_workdir(config, workdir)
+  print(json.dumps(rundir.to_json(summary), indent=2))
+  return summary

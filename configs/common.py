@@ -37,6 +37,26 @@ def base_config() -> ml_collections.ConfigDict:
   config.optimizer.plateau_patience = 5
   config.optimizer.plateau_accumulation = 50  # steps averaged per plateau check
 
+  config.eval = ml_collections.ConfigDict()  # --mode=eval
+  config.eval.bootstrap_samples = 1000
+  config.eval.bootstrap_seed = 0
+
+  config.explain = ml_collections.ConfigDict()  # --mode=explain
+  config.explain.split = "test"
+  config.explain.records = ()           # indices; () = the most confident and misclassified
+  config.explain.num_confident = 3
+  config.explain.num_misclassified = 3
+  config.explain.gradcam_feature = config_dict.placeholder(str)  # None = last feature map
+  config.explain.ig_steps = 64
+  config.explain.smoothgrad_samples = 16
+  config.explain.occlusion_window_s = 0.1
+  config.explain.max_importance_examples = 256  # for the lead-importance table
+
+  config.transfer = ml_collections.ConfigDict()  # cardiojax.train.transfer
+  config.transfer.init_from = config_dict.placeholder(str)  # a finished run's workdir
+  config.transfer.skip = ()             # top-level modules left at their init
+  config.transfer.freeze = ()           # top-level modules not trained
+
   config.distributed = ml_collections.ConfigDict()
   config.distributed.enabled = False    # or set CARDIOJAX_COORDINATOR_ADDRESS
   config.distributed.coordinator_address = config_dict.placeholder(str)

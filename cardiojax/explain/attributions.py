@@ -56,8 +56,11 @@ def select_target(outputs: jax.Array, target, indices: jax.Array | None = None) 
   return picked.reshape(outputs.shape[0], -1).sum(axis=1)
 
 
-def _split_target(target: Target):
-  """(static target, per-example indices or None) for the jitted cores."""
+def split_target(target: Target):
+  """(static part, per-example indices or None) of a target, for jitted cores.
+
+  An int, a callable or None is static (hashable); an index array becomes data.
+  """
   if target is None or callable(target) or isinstance(target, (int, np.integer)):
     return (int(target) if isinstance(target, np.integer) else target), None
   return None, jnp.asarray(target)
@@ -77,7 +80,7 @@ def _grad(model, variables, x, target, indices) -> jax.Array:
 
 def target_values(model: Model, variables, x: jax.Array, target: Target = None) -> jax.Array:
   """The explained scalar of each example, (B,) float32."""
-  static, indices = _split_target(target)
+  static, indices = split_target(target)
   return _target_values_jit(model, variables, x, static, indices)
 
 
@@ -88,7 +91,7 @@ def _target_values_jit(model, variables, x, target, indices):
 
 def gradient(model: Model, variables, x: jax.Array, target: Target = None) -> jax.Array:
   """Vanilla gradient (Simonyan et al. 2014) d target / d x: (B, T, C), per mV."""
-  static, indices = _split_target(target)
+  static, indices = split_target(target)
   return _gradient_jit(model, variables, x, static, indices)
 
 
@@ -118,7 +121,7 @@ def smoothgrad(model: Model, variables, x: jax.Array, target: Target = None, *,
   Returns:
     (B, T, C) mean gradient (per mV), or times x when `multiply_by_input`.
   """
-  static, indices = _split_target(target)
+  static, indices = split_target(target)
   return _smoothgrad_jit(model, variables, x, static, indices, rng, num_samples,
                          noise_level, multiply_by_input)
 
@@ -153,7 +156,7 @@ def integrated_gradients(model: Model, variables, x: jax.Array, target: Target =
   Returns:
     (B, T, C) attributions in target units.
   """
-  static, indices = _split_target(target)
+  static, indices = split_target(target)
   baseline = jnp.zeros_like(x) if baseline is None else jnp.broadcast_to(baseline, x.shape)
   return _integrated_gradients_jit(model, variables, x, static, indices, baseline, num_steps,
                                    steps_per_batch or num_steps + 1)
@@ -209,7 +212,7 @@ def occlusion(model: Model, variables, x: jax.Array, target: Target = None, *,
   Returns:
     (B, T, C) attributions in target units.
   """
-  static, indices = _split_target(target)
+  static, indices = split_target(target)
   starts = _window_starts(x.shape[1], window, stride or window)
   fill = jnp.broadcast_to(jnp.asarray(fill, jnp.float32), x.shape)
   return _occlusion_jit(model, variables, x, static, indices, fill, window,
@@ -246,7 +249,7 @@ def _occlusion_jit(model, variables, x, target, indices, fill, window, starts, p
 def lead_occlusion(model: Model, variables, x: jax.Array, target: Target = None, *,
                    fill: jax.Array | np.ndarray | float = 0.0) -> jax.Array:
   """Drop target(x) - target(x with lead c replaced by `fill`): (B, C), target units."""
-  static, indices = _split_target(target)
+  static, indices = split_target(target)
   fill = jnp.broadcast_to(jnp.asarray(fill, jnp.float32), x.shape)
   return _lead_occlusion_jit(model, variables, x, static, indices, fill)
 

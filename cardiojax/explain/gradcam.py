@@ -86,7 +86,7 @@ def feature_gradients(model, variables, x, target=None, *, feature: str):
   Returns:
     `(A, dA)`, both shaped like the feature map, e.g. (B, T', F).
   """
-  static, indices = attributions._split_target(target)
+  static, indices = attributions.split_target(target)
   return _feature_gradients_jit(model, variables, x, static, indices, feature)
 
 
@@ -117,7 +117,7 @@ def grad_cam(model, variables, x, target=None, *, feature: str, relu: bool = Tru
   Returns:
     (B, T) float32 class-activation map in target units.
   """
-  static, indices = attributions._split_target(target)
+  static, indices = attributions.split_target(target)
   return _grad_cam_jit(model, variables, x, static, indices, feature, relu)
 
 

@@ -18,8 +18,9 @@ from cardiojax.signal.leads import STANDARD_12
 _MINOR, _MAJOR = "#f6c9c9", "#e07070"
 _ROW_MV = 3.0  # Vertical pitch of the rows of the 12-lead layout, mV.
 _CAL_S = 0.4  # Width of the calibration-pulse margin, s.
-# Standard print: 3 rows x 4 columns of 2.5 s, then a 10 s rhythm strip of lead II.
-_LAYOUT = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
+# Standard print (indices in STANDARD_12 order): 3 rows x 4 columns of 2.5 s
+# (I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6), then a rhythm strip.
+_LAYOUT = ((0, 3, 6, 9), (1, 4, 7, 10), (2, 5, 8, 11))
 
 
 def _pyplot():
@@ -82,6 +83,7 @@ def _segment(ax, t, y, baseline, weight, half_height, cmap, label=None):
 
 
 def _colourbar(fig, ax, cmap, label):
+  """A [0, 1] colour bar of the overlay next to `ax`."""
   import matplotlib.cm  # pylint: disable=g-import-not-at-top
   mappable = matplotlib.cm.ScalarMappable(cmap=cmap)
   mappable.set_clim(0.0, 1.0)
@@ -91,20 +93,20 @@ def _colourbar(fig, ax, cmap, label):
 def plot_ecg_12lead(signal: np.ndarray, sample_rate: float, path, *,
                     attribution: np.ndarray | None = None,
                     lead_names: Sequence[str] = STANDARD_12, title: str | None = None,
-                    rhythm_lead: str = "II") -> pathlib.Path:
+                    rhythm_lead: int = 1) -> pathlib.Path:
   """12-lead ECG in the clinical 3 x 4 layout plus a rhythm strip, on ECG paper.
 
   Each lead is drawn around its median (the isoelectric offset removed). Column j of the 3 x 4 grid shows its leads (I-III, aVR-aVF, V1-V3, V4-V6) during
   the j-th quarter of the record; the bottom row is `rhythm_lead` over the whole record.
 
   Args:
-    signal: (T, 12) in mV, leads in `lead_names` order.
+    signal: (T, 12) in mV, leads in `STANDARD_12` order.
     sample_rate: Hz.
     path: PNG file to write.
     attribution: optional (T, 12) or (T,) (e.g. Grad-CAM, shown in every lead).
-    lead_names: names of the 12 columns of `signal`.
+    lead_names: labels of the 12 columns of `signal`.
     title: figure title.
-    rhythm_lead: lead of the rhythm strip.
+    rhythm_lead: column of the rhythm strip (default lead II).
 
   Returns:
     `path`.
@@ -128,16 +130,15 @@ def plot_ecg_12lead(signal: np.ndarray, sample_rate: float, path, *,
   width_mm, height_mm = (duration + _CAL_S) * 25, 4 * _ROW_MV * 10
   fig, ax = plt.subplots(figsize=(width_mm / 25.4 * 1.15, height_mm / 25.4 * 1.25), dpi=150)
   _ecg_paper(ax, (-_CAL_S, duration), (-(3.5 * _ROW_MV), 0.5 * _ROW_MV))
-  rows = [[(name, slice(j * quarter, (j + 1) * quarter if j < 3 else length))
-           for j, name in enumerate(row)] for row in _LAYOUT]
+  rows = [[(c, slice(j * quarter, (j + 1) * quarter if j < 3 else length))
+           for j, c in enumerate(row)] for row in _LAYOUT]
   rows.append([(rhythm_lead, slice(0, length))])
   for r, row in enumerate(rows):
     baseline = -r * _ROW_MV
     _calibration(ax, -_CAL_S + 0.05, baseline)
-    for name, span in row:
-      c = list(lead_names).index(name)
+    for c, span in row:
       _segment(ax, t[span], signal[span, c], baseline,
-               None if weight is None else weight[span, c], _ROW_MV / 2, cmap, name)
+               None if weight is None else weight[span, c], _ROW_MV / 2, cmap, lead_names[c])
       if span.start > 0:
         ax.plot([t[span.start]] * 2, [baseline - 0.3, baseline + 0.3], color="k", linewidth=0.8)
   ax.text(duration, -3.5 * _ROW_MV + 0.1, "25 mm/s  10 mm/mV", fontsize=7, ha="right")

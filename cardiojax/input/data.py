@@ -6,11 +6,19 @@ are imported on use, so loading one corpus never imports another's code.
 
 import dataclasses
 import importlib
-from typing import Any
+from typing import Any, Callable
 
 # name -> "module:function"; each function takes config.data, returns Splits.
 DATASETS = {
     "simulated_intracardiac": "cardiojax.input.simulated:load",
+    "kaggle_mitbih": "cardiojax.input.beats:load_kaggle_mitbih",
+    "kaggle_ptbdb": "cardiojax.input.beats:load_kaggle_ptbdb",
+    "mitdb_beats": "cardiojax.input.beats:load_mitdb",
+    "ptbxl": "cardiojax.input.twelve_lead:load_ptbxl",
+    "ptbxl_age": "cardiojax.input.twelve_lead:load_ptbxl_age",
+    "ptbxl_lead_reconstruction":
+        "cardiojax.input.twelve_lead:load_ptbxl_lead_reconstruction",
+    "cpsc2018": "cardiojax.input.twelve_lead:load_cpsc2018",
 }
 
 
@@ -24,9 +32,16 @@ class Splits:
     info: the input contract and provenance: 'sampling_rate_hz', 'input_shape',
       'target_shape', 'lead_names', 'units', 'input_normalization', 'groups'
       (split -> patient/record/simulation ids), ...
+    train_augment: optional `(example, np.random.Generator) -> example` applied
+      to training examples only (e.g. `cardiojax.input.transforms.Augment`).
+    prepare_record: `(signal (T, C) float mV, sampling_rate_hz, lead_names) ->
+      inputs` with the model's input contract: (T', C') for one example or
+      (n, T', C') for windows of a long record (used by --mode=predict).
   """
   sources: dict[str, Any]
   info: dict[str, Any]
+  train_augment: Callable | None = None
+  prepare_record: Callable | None = None
 
 
 def load_splits(data_config) -> Splits:

@@ -27,6 +27,7 @@ from cardiojax.train import optim
 from cardiojax.train import rundir
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
+from cardiojax.train import transfer
 
 
 class NonFiniteError(FloatingPointError):
@@ -45,7 +46,13 @@ def build_model(model_config):
 
 
 def all_targets(source) -> np.ndarray:
-  """The targets of every example of a source, stacked."""
+  """The targets of every example of a source, stacked.
+
+  Sources that hold their targets apart from the signals expose them as a
+  `targets` array, which is used without reading any signal.
+  """
+  if isinstance(getattr(source, "targets", None), np.ndarray):
+    return source.targets
   if hasattr(source, "take"):
     return np.asarray(source.take(np.arange(len(source)))["targets"])
   return np.stack([source[i]["targets"] for i in range(len(source))])
@@ -83,9 +90,11 @@ def build_experiment(config) -> Experiment:
   model = build_model(config.model)
   mesh = pipeline.data_mesh()
   tx, schedule = optim.make_optimizer(config.optimizer, config.train.num_steps)
+  tx = transfer.freeze(tx, config.transfer)
   example = np.asarray(splits.sources["train"][0]["inputs"])[None]
   state = state_lib.create_train_state(model, tx, example, config.seed)
   state = jax.device_put(state, NamedSharding(mesh, PartitionSpec()))
+  state = transfer.initialize(state, config.transfer)
   train_fn, eval_fn = steps.compile_steps(task, mesh)
   return Experiment(config, splits, task, model, mesh, tx, schedule, train_fn,
                     eval_fn, state)
@@ -149,8 +158,8 @@ def train_and_evaluate(config, workdir: str, *,
   local_batch = train_config.batch_size // jax.process_count()
   train_iterator = pipeline.train_iterator(
       experiment.splits.sources["train"], batch_size=local_batch,
-      seed=config.seed, process_index=jax.process_index(),
-      process_count=jax.process_count())
+      seed=config.seed, random_transform=experiment.splits.train_augment,
+      process_index=jax.process_index(), process_count=jax.process_count())
   checkpoints = checkpoints_lib.Checkpoints(workdir)
   state = experiment.initial_state
   bookkeeping = {"best_value": None, "best_step": None, "stale_evals": 0,
