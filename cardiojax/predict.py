@@ -25,8 +25,11 @@ def model_inputs(experiment, record: records.RawRecord) -> np.ndarray:
     raise ValueError(f"config.data.name={experiment.config.data.name!r}: this "
                      f"data set has no prepare_record, so it cannot predict files")
   if record.is_beats:
-    inputs = np.stack([prepare(beat, record.sampling_rate_hz, record.lead_names)
-                       for beat in record.signal])
+    if not hasattr(prepare, "prepare_beats"):
+      raise ValueError(f"config.data.name={experiment.config.data.name!r}: "
+                       f"this model takes whole records, not segmented beats "
+                       f"(a Kaggle CSV); give it a record file")
+    inputs = prepare.prepare_beats(record.signal)
   else:
     inputs = prepare(record.signal, record.sampling_rate_hz, record.lead_names)
   inputs = np.asarray(inputs, np.float32)

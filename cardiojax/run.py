@@ -9,7 +9,11 @@ MODES = ("train", "eval", "predict", "explain")
 
 def run(config, *, mode: str, workdir: str | None, config_path: str,
         input_path: str | None = None) -> dict:
-  """Runs `mode` for `config` in `workdir` and returns its summary."""
+  """Runs `mode` for `config` in `workdir` and returns its summary.
+
+  The summary is printed as JSON on stdout; train also names the run
+  directory and eval shows results.md on stderr.
+  """
   from cardiojax.train import loop  # pylint: disable=g-import-not-at-top
   from cardiojax.train import rundir  # pylint: disable=g-import-not-at-top
 
@@ -20,6 +24,10 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
       raise ValueError(f"--mode={mode} needs --workdir, the run to use")
     name = os.path.splitext(os.path.basename(config_path.split(":")[0]))[0]
     workdir = rundir.default_workdir(name)
+  is_run = os.path.isfile(os.path.join(workdir, "config.json"))
+  if mode != "train" and not is_run:
+    raise FileNotFoundError(f"--workdir={workdir}: not a run directory (no "
+                            f"config.json); train it first with --mode=train")
   if mode == "train":
     print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
     summary = loop.train_and_evaluate(config, workdir)
@@ -27,6 +35,8 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
     from cardiojax.evaluate import run_eval  # pylint: disable=g-import-not-at-top
     summary = run_eval.evaluate_run(config, workdir)
     summary = {key: value for key, value in summary.items() if key != "results"}
+    with open(summary["results_md"]) as f:
+      print(f.read(), file=sys.stderr)
   elif mode == "predict":
     from cardiojax import predict  # pylint: disable=g-import-not-at-top
     if input_path is None:

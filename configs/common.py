@@ -79,3 +79,15 @@ def simulated_intracardiac_data(target: str) -> ml_collections.ConfigDict:
       "split_seed": 0,
       "noise_std_mv": 0.02,
   })
+
+
+def shrink_simulated_for_smoke(config) -> None:
+  """Seconds-long run on a little simulated data (the `:smoke` variants)."""
+  config.data.num_samples = 96
+  config.data.num_hearts = 6
+  config.train.batch_size = 8
+  config.train.eval_batch_size = 16
+  config.train.num_steps = 6
+  config.train.log_every = 2
+  config.train.eval_every = 3
+  config.optimizer.warmup_steps = 2

@@ -41,6 +41,7 @@ import tensorflow_datasets as tfds
 
 from cardiojax.datasets import splits as splits_lib
 from cardiojax.signal import leads as leads_lib
+from cardiojax.simulate import intracardiac as simulator
 
 NUM_TIME = 500
 NUM_SITES = 75
@@ -86,20 +87,6 @@ def read_llnl_ecg(path: pathlib.Path | str) -> np.ndarray:
 def read_llnl_vm(path: pathlib.Path | str) -> np.ndarray:
   """Reads a VmData file: (500, 75) float32 mV."""
   return load_array(path, (NUM_TIME, NUM_SITES))
-
-
-def activation_times(vm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-  """First sample where Vm > 0 mV, per site.
-
-  Args:
-    vm: (time, sites) in mV at 1 kHz.
-
-  Returns:
-    times: (sites,) float32 ms (0 where a site never crosses).
-    activated: (sites,) bool, False where a site never crosses 0 mV.
-  """
-  above = np.asarray(vm) > 0.0
-  return np.argmax(above, axis=0).astype(np.float32), above.any(axis=0)
 
 
 def find_pairs(root: pathlib.Path | str) -> list[tuple[str, str, pathlib.Path,
@@ -186,7 +173,7 @@ class Intracardiac(tfds.core.GeneratorBasedBuilder):
   def _generate_examples(self, pairs):
     for folder, suffix, ecg_path, vm_path in pairs:
       vm = read_llnl_vm(vm_path)
-      times, activated = activation_times(vm)
+      times, activated = simulator.activation_times_from_vm(vm)
       yield f"{folder}/{suffix}", {
           "ecg": read_llnl_ecg(ecg_path),
           "vm": vm,

@@ -38,7 +38,7 @@ from cardiojax.datasets import kaggle_heartbeat
 from cardiojax.datasets import mitdb
 from cardiojax.datasets import ptbdb
 from cardiojax.datasets import wfdb_io
-from cardiojax.signal import resample
+from cardiojax.input import transforms
 
 FS = 125
 WINDOW = 10 * FS
@@ -76,7 +76,7 @@ def kachuee_beats(signal: np.ndarray, fs: float) -> tuple[np.ndarray,
     beats: (n, 187) float32 in [0, 1], zero-padded.
     peaks: (n,) int64 R-peak positions in samples at 125 Hz.
   """
-  x = resample.resample(signal, fs, FS)
+  x = transforms.resample(np.asarray(signal)[:, None], fs, FS)[:, 0]
   beats, peaks = [], []
   for start in range(0, len(x) - WINDOW + 1, WINDOW):
     w = x[start:start + WINDOW]

@@ -28,6 +28,12 @@ def class_scores(predictions: np.ndarray) -> np.ndarray:
   return predictions
 
 
+def _label_targets(task, targets) -> np.ndarray:
+  """(N,) labels or (N, K) multi-hot, also from (N, M) padded label lists."""
+  targets = np.asarray(targets)
+  return task.multi_hot(targets) if hasattr(task, "multi_hot") else targets
+
+
 def _single_label_confusion(task, predictions, targets):
   """(K, K) confusion matrix at the task's thresholds, or None (multi-label)."""
   targets = np.asarray(targets)
@@ -84,8 +90,10 @@ def evaluate_run(config, workdir) -> dict:
   written = []
   if is_classification:
     scores = class_scores(predictions)
-    written.append(plots.plot_roc_curves(workdir / "roc.png", targets, scores, class_names))
-    written.append(plots.plot_pr_curves(workdir / "precision_recall.png", targets,
+    labels = _label_targets(task, targets)
+    written.append(plots.plot_roc_curves(workdir / "roc.png", labels, scores,
+                                         class_names))
+    written.append(plots.plot_pr_curves(workdir / "precision_recall.png", labels,
                                         scores, class_names))
     if confusion is not None:
       written.append(plots.plot_confusion_matrix(workdir / "confusion_matrix.png",

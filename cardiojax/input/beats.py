@@ -132,7 +132,8 @@ class KaggleRecord:
   Cuts lead II (or MLII) of a record into Kaggle-format beats with Kachuee's
   segmentation (`kachuee_rebuild.kachuee_beats`: 125 Hz, 10 s windows min-max
   normalised, R peaks >= 0.9, 1.2 median RR from each peak, padded to 187),
-  then applies the training normalisation.
+  then applies the training normalisation. Beats already in that form (rows
+  of a Kaggle CSV) go through `prepare_beats`.
 
   Attributes:
     normalizer: the training split's Normalizer, or None.
@@ -151,7 +152,15 @@ class KaggleRecord:
       raise ValueError(f"signal: no beats found in {signal.shape[0]} samples at "
                        f"{sampling_rate_hz} Hz (needs >= 10 s with >= 2 R "
                        f"peaks per 10 s window)")
-    return np.stack([_normalize(self.normalizer, b[:, None]) for b in beats])
+    return self.prepare_beats(beats[:, :, None])
+
+  def prepare_beats(self, beats) -> np.ndarray:
+    """(n, 187, 1) Kaggle-format beats -> (n, 187, 1) float32 inputs."""
+    beats = np.asarray(beats, np.float32)
+    if beats.ndim != 3 or beats.shape[1:] != (kaggle_heartbeat.LENGTH, 1):
+      raise ValueError(f"beats: expected (n, {kaggle_heartbeat.LENGTH}, 1), "
+                       f"got shape {beats.shape}")
+    return np.stack([_normalize(self.normalizer, b) for b in beats])
 
 
 def _load_kaggle(data_config, task: str) -> data_lib.Splits:

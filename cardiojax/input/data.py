@@ -36,7 +36,9 @@ class Splits:
       to training examples only (e.g. `cardiojax.input.transforms.Augment`).
     prepare_record: `(signal (T, C) float mV, sampling_rate_hz, lead_names) ->
       inputs` with the model's input contract: (T', C') for one example or
-      (n, T', C') for windows of a long record (used by --mode=predict).
+      (n, T', C') for windows of a long record (used by --mode=predict); one
+      with a `prepare_beats((n, T', C') beats)` method also takes records that
+      are already segmented beats (Kaggle CSV rows).
   """
   sources: dict[str, Any]
   info: dict[str, Any]

@@ -1,8 +1,9 @@
 """Reading one record of any supported format, for --mode=predict.
 
 Formats, by file name:
-- WFDB (`NAME.hea` / `NAME.dat` / `NAME`): MIT-BIH, PTB, PTB-XL records;
-- `.mat` with a `.hea` beside it: PhysioNet/CinC 2020-21 form;
+- WFDB (`NAME.hea`, `NAME` or its `.dat` / `.mat` signal file with the `.hea`
+  beside it): MIT-BIH, PTB, PTB-XL records and the PhysioNet/CinC 2020-21
+  form, at the header's sampling rate with its lead names;
 - `.mat` alone: an original CPSC 2018 file (12 leads at 500 Hz);
 - `.npy` of shape (500, 10): LLNL electrode potentials (1 kHz), turned into
   the 12 standard leads;
@@ -15,6 +16,7 @@ import pathlib
 import numpy as np
 
 from cardiojax.signal import leads
+
 
 @dataclasses.dataclass(frozen=True)
 class RawRecord:
@@ -36,16 +38,14 @@ def read_record_file(path) -> RawRecord:
   """Reads `path` in the format its name implies (see the module docstring)."""
   path = pathlib.Path(path)
   suffix = path.suffix.lower()
-  if suffix in (".hea", ".dat", "") and path.with_suffix(".hea").exists():
+  if (suffix in (".hea", ".dat", ".mat", "") and
+      path.with_suffix(".hea").exists()):
     from cardiojax.datasets import wfdb_io  # pylint: disable=g-import-not-at-top
     record = wfdb_io.read_record(path.with_suffix(""))
     return RawRecord(record.signal, float(record.fs), tuple(record.lead_names))
   if suffix == ".mat":
     from cardiojax.datasets import cpsc2018  # pylint: disable=g-import-not-at-top
-    if path.with_suffix(".hea").exists():
-      signal, _ = cpsc2018.read_cinc_record(path.with_suffix(""))
-    else:
-      signal, _ = cpsc2018.read_cpsc_mat(path)
+    signal, _ = cpsc2018.read_cpsc_mat(path)
     return RawRecord(signal, 500.0, leads.STANDARD_12)
   if suffix == ".npy":
     array = np.load(path, allow_pickle=False)

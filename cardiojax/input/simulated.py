@@ -5,10 +5,13 @@ straddles two splits. ECG inputs are standardised per lead with statistics of
 the training split only.
 """
 
+import dataclasses
+
 import numpy as np
 
 from cardiojax.input import data as data_lib
 from cardiojax.input import sources
+from cardiojax.input import transforms
 from cardiojax.signal import leads
 from cardiojax.simulate import intracardiac
 
@@ -25,6 +28,37 @@ def split_hearts(num_hearts: int, validation: int, test: int,
   return {"validation": np.sort(order[:validation]),
           "test": np.sort(order[validation:validation + test]),
           "train": np.sort(order[validation + test:])}
+
+
+@dataclasses.dataclass(frozen=True)
+class SimulatedRecord:
+  """`prepare_record` of the simulated-data models (--mode=predict).
+
+  Resamples a 12-lead record to 1 kHz, orders its leads as `STANDARD_12` (by
+  name, case-insensitively), keeps the first 500 ms (zero-padded in mV when
+  shorter) and standardises each lead with the training statistics.
+
+  Attributes:
+    mean: (12,) training mean of each lead in mV.
+    std: (12,) training standard deviation of each lead in mV.
+  """
+  mean: np.ndarray
+  std: np.ndarray
+
+  def __call__(self, signal, sampling_rate_hz: float, lead_names):
+    """(T, 12) mV record -> (500, 12) float32 inputs."""
+    signal = np.asarray(signal, np.float32)
+    names = [str(name).lower() for name in lead_names]
+    missing = [lead for lead in leads.STANDARD_12 if lead.lower() not in names]
+    if signal.ndim != 2 or signal.shape[1] != len(names) or missing:
+      raise ValueError(f"signal: expected (time, 12) with leads "
+                       f"{leads.STANDARD_12}, got shape {signal.shape} with "
+                       f"leads {list(lead_names)}")
+    ecg = signal[:, [names.index(lead.lower()) for lead in leads.STANDARD_12]]
+    ecg = transforms.resample(ecg, sampling_rate_hz,
+                              intracardiac.SAMPLING_RATE_HZ)
+    ecg = transforms.crop_or_pad(ecg, intracardiac.NUM_TIME, align="start")
+    return ((ecg - self.mean) / self.std).astype(np.float32)
 
 
 def load(data_config) -> data_lib.Splits:
@@ -64,4 +98,5 @@ def load(data_config) -> data_lib.Splits:
       "input_normalization": {"mean": mean.tolist(), "std": std.tolist()},
       "groups": {split: ids.tolist() for split, ids in hearts.items()},
   }
-  return data_lib.Splits(split_sources, info)
+  return data_lib.Splits(split_sources, info,
+                         prepare_record=SimulatedRecord(mean, std))

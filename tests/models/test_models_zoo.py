@@ -61,8 +61,8 @@ SPECS = {
                STAGES(3) + ["up1", "up2", "pre_logits"]),
     "uresnet1d": (dict(features=(8, 16, 16)), (64, 100), 12, True,
                   STAGES(3) + ["up1", "up2", "pre_logits"]),
-    "ecg_to_vm": (dict(features=(8, 16)), (64, 100), 12, True,
-                  STAGES(2) + ["up1", "pre_logits"]),
+    "ecg_to_vm": (dict(features=(8, 16), hidden=8), (64, 100), 12, True,
+                  STAGES(2) + ["up1", "pre_logits", "site_codes"]),
     "ecg_to_activation": (dict(features=(8, 8, 16, 16), hidden=16), (64, 100), 12, False,
                           STAGES(3) + ["pre_logits"]),
 }

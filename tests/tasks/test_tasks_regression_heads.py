@@ -22,17 +22,37 @@ def test_inverse_frequency_weights_from_training_targets():
   # Ages outside the training range fall in the outer bins.
   np.testing.assert_allclose(task.example_weights(jnp.array([5.0, 99.0])),
                              [9 / 16, 9 / 2])
-  outputs = jnp.array([[22.0], [70.0], [0.0]])
+  # Predicted ages 22 and 70 for 20 and 80 (errors 2 and 10 years).
+  scale = train.std()
+  outputs = (jnp.array([[22.0], [70.0], [0.0]]) - train.mean()) / scale
   targets = jnp.array([20.0, 80.0, 50.0])
   mask = jnp.array([1.0, 1.0, 0.0])
   assert task.loss(outputs, targets, mask) == pytest.approx(
-      (9 / 16 * 4 + 9 / 2 * 100) / 2, rel=1e-6)
-  plain = scalar_regression.ScalarRegression()
-  assert plain.loss(outputs, targets, mask) == pytest.approx(52.0)
-  assert plain.fit(train) is plain
+      (9 / 16 * 4 + 9 / 2 * 100) / scale**2 / 2, rel=1e-5)
   with pytest.raises(ValueError, match="fit"):
     scalar_regression.ScalarRegression(weighting="inverse_frequency").loss(
         outputs, targets, mask)
+
+
+def test_targets_standardised_on_training_targets():
+  train = np.array([30.0, 50.0, 70.0])
+  unfitted = scalar_regression.ScalarRegression()
+  targets = jnp.array([20.0, 80.0])
+  assert unfitted.loss(jnp.array([[22.0], [70.0]]), targets,
+                       jnp.ones(2)) == pytest.approx(52.0)
+  task = unfitted.fit(train)
+  std = np.sqrt(800 / 3)
+  assert (task.target_offset, task.target_scale) == pytest.approx((50.0, std))
+  # Outputs are standardised ages: 0 is the training mean, 1 one std above.
+  np.testing.assert_allclose(task.predict(jnp.array([[0.0], [1.0]])),
+                             [50.0, 50.0 + std], rtol=1e-6)
+  assert task.loss(jnp.zeros((2, 1)), targets, jnp.ones(2)) == pytest.approx(
+      (30**2 + 30**2) / std**2 / 2, rel=1e-6)
+  huber = scalar_regression.ScalarRegression(loss_name="huber").fit(train)
+  assert huber.loss(jnp.zeros((2, 1)), targets, jnp.ones(2)) == pytest.approx(
+      30 / std - 0.5, rel=1e-6)  # |error| of 1.84 std: linear part.
+  constant = unfitted.fit(np.full(4, 40.0))
+  assert (constant.target_offset, constant.target_scale) == (40.0, 1.0)
 
 
 def test_scalar_metrics_and_baseline():

@@ -1,0 +1,25 @@
+"""The default intracardiac jobs learn: `:quick` variants against the naive baseline.
+
+The full configs reach more (about 4x on Vm MSE, see the configs' docstrings);
+these shortened runs must still beat the training-mean baseline by the stated
+factors on the held-out validation heart, which no broken pipeline reaches.
+"""
+
+import pytest
+
+from cardiojax.train import loop
+from configs import activation_map
+from configs import seq2seq
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module, metric, factor", [
+    (activation_map, "mae", 3.0),   # ms
+    (seq2seq, "mse", 2.0),          # mV^2
+])
+def test_quick_run_beats_the_naive_baseline(tmp_path, module, metric, factor):
+  evaluation = loop.train_and_evaluate(module.get_config("quick"), str(tmp_path))
+  validation = evaluation["splits"]["validation"]
+  model, naive = validation["model"][metric], validation["naive_baseline"][metric]
+  assert model * factor < naive, (model, naive)
+  assert (tmp_path / "evaluation.json").is_file()
