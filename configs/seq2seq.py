@@ -4,9 +4,11 @@
 
 12-lead ECG (500 ms at 1 kHz) -> Vm of 75 sites x 500 ms with a U-Net and a
 site-conditioned decoder (`ecg_to_vm`), MSE on standardised Vm. Splits are by
-simulated heart (8 train, 1 validation, 1 test). About 10 minutes on 2 CPU
-cores. Expect a validation Vm MSE about 3.5x below the naive baseline (the
-training-mean Vm trace at every site, ~590 mV^2): see workdir/evaluation.json
+simulated heart (8 train, 1 validation, 1 test). About 13 minutes on 2 idle
+CPU cores (0.6 s a step; the run measured below took 26 minutes on cores
+shared with other jobs). Expect a validation Vm MSE about 3.7x below the
+naive baseline (the training-mean Vm trace at every site; measured: 156 vs
+584 mV^2 validation, 180 vs 667 mV^2 test): see workdir/evaluation.json
 (`model.mse` vs `naive_baseline.mse`). `:quick` (a few minutes) is the test
 suite's learning check; `:smoke` runs in seconds.
 """
@@ -31,8 +33,8 @@ def get_config(variant: str = ""):
     config.model.features = (8, 16)
     config.model.hidden = 8
   elif variant == "quick":  # the learning check of the test suite
-    config.train.num_steps = 250
-    config.train.eval_every = 125
+    config.train.num_steps = 150
+    config.train.eval_every = 75
     config.optimizer.warmup_steps = 25
   elif variant:
     raise ValueError(f"configs/seq2seq.py: unknown variant {variant!r}; "

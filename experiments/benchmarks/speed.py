@@ -6,9 +6,10 @@ same parameter count, asserted) get identical data. Both warm up, then their
 repetitions alternate (JAX, torch, torch, JAX, ...) so both see the same load.
 Reported: training examples/s (forward + backward + Adam), inference examples/s
 at a large batch, latency at batch 1, the first step (JAX: compile + run) and
-peak memory: the growth of the peak resident set over 3 training steps in a
-fresh process (glibc told to mmap blocks >= 64 KiB, so freed buffers leave the
-RSS), and for JAX also XLA's own buffer plan of the step. Medians, and the
+peak memory: in a fresh process, the peak resident set over 3 training steps
+above the resident set before the model is built (glibc told to mmap blocks >=
+64 KiB, so freed buffers leave the RSS), and for JAX also XLA's own buffer plan
+of the step (arguments + outputs - donated + temporaries). Medians, and the
 spread as half the interquartile range in percent of the median; the JAX/torch
 ratio is the median of per-repetition time ratios.
 
@@ -63,6 +64,8 @@ _QUICK = flags.DEFINE_bool("quick", False, "Fewer repetitions, no memory probes 
 _TINY = flags.DEFINE_bool("tiny", False, "One small case, 2 repetitions (CI).")
 _MEMORY = flags.DEFINE_bool("memory", True, "Peak memory probes (child processes).")
 _JAX_ONLY = flags.DEFINE_bool("jax_only", False, "Skip PyTorch even if installed.")
+_MEMORY_ONLY = flags.DEFINE_bool("memory_only", False,
+                                  "Only the memory probes, merged into --json_out.")
 _PROBE = flags.DEFINE_string("probe", None, "Internal: 'case:framework' memory probe.")
 _DEVICE_CURVE = flags.DEFINE_string("device_curve", None,
                                     "Internal: 'case:batch' over 1, 2, 4 devices.")
@@ -129,7 +132,7 @@ def _data(case: Case, length: int, batch: int, seed: int = 0) -> dict:
   return {"inputs": inputs, "targets": targets, "mask": np.ones(batch, np.float32)}
 
 
-def _num_params(tree) -> int:
+def num_params(tree) -> int:
   return sum(int(np.prod(x.shape)) for x in jax.tree.leaves(tree))
 
 
@@ -143,7 +146,7 @@ class JaxRunner:
     self.state = jax.device_put(
         state_lib.create_train_state(self.model, optax.adam(1e-3), example, seed=0),
         NamedSharding(self.mesh, PartitionSpec()))
-    self.num_params = _num_params(self.state.params)
+    self.num_params = num_params(self.state.params)
     self.train, _ = steps.compile_steps(_task(case), self.mesh)
     self.batch = pipeline.global_batch(_data(case, length, batch), self.mesh)
     self.forward = jax.jit(lambda variables, x: self.model.apply(variables, x, train=False)[0])
@@ -171,11 +174,12 @@ class JaxRunner:
 class TorchRunner:
   """The PyTorch side: eager, NCW, Adam, default threads."""
 
-  def __init__(self, case: Case, length: int, batch: int, infer_batch: int, num_params: int):
+  def __init__(self, case: Case, length: int, batch: int, infer_batch: int,
+               num_params: int | None):
     torch.manual_seed(0)
     self.model = case.torch_model(length)
     self.num_params = torch_models.num_params(self.model)
-    if self.num_params != num_params:
+    if num_params is not None and self.num_params != num_params:
       raise AssertionError(f"{case.model}: torch has {self.num_params:,} parameters, "
                            f"cardiojax {num_params:,}")
     self.opt = torch.optim.Adam(self.model.parameters(), 1e-3)
@@ -253,16 +257,20 @@ def _rss_kb(field: str) -> int:
 
 
 def run_probe(spec: str):
-  """Child process: builds one side, runs a step, then measures 3 steps' peak RSS growth."""
+  """Child process: peak RSS over 3 training steps above the RSS before the model.
+
+  Counts the model, optimizer state, data, retained buffers and the steps'
+  transient peak; not the compilation or first-step peak (reset after step 1).
+  """
   case_name, framework = spec.split(":")
   case = CASES[case_name]
-  jax_side = JaxRunner(case, case.length, case.train_batch, 1)
-  runner = jax_side if framework == "jax" else TorchRunner(
-      case, case.length, case.train_batch, 1, jax_side.num_params)
+  jnp.zeros(()).block_until_ready()  # starts the JAX client before the baseline
+  before = _rss_kb("VmRSS")
+  runner = (JaxRunner(case, case.length, case.train_batch, 1) if framework == "jax" else
+            TorchRunner(case, case.length, case.train_batch, 1, None))
   runner.train_step()
   with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # resets VmHWM, the peak resident set
-  before = _rss_kb("VmRSS")
   for _ in range(3):
     runner.train_step()
   print(json.dumps({"peak_rss_mb": (_rss_kb("VmHWM") - before) / 1024}))
@@ -326,7 +334,7 @@ def markdown(results: list[dict]) -> str:
   return "\n".join(lines)
 
 
-def _report(settings: dict, results, load_before) -> dict:
+def report(settings: dict, results, load_before) -> dict:
   versions = {p: importlib.metadata.version(p)
               for p in ("jax", "jaxlib", "flax", "optax", "numpy")}
   versions["cardiojax"] = cardiojax.__version__
@@ -349,7 +357,7 @@ def _report(settings: dict, results, load_before) -> dict:
   }
 
 
-def _write(path: str | None, report: dict):
+def write_json(path: str | None, report: dict):
   if path:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
@@ -390,7 +398,7 @@ _DEVICE_CASES = (("resnet34", 4), ("transformer", 32), ("bilstm", 64))
 
 def _train_rate(case: Case, length: int, batch: int, use_torch: bool, reps: int,
                 devices: int = 1) -> dict:
-  jx = JaxRunner(case, length, batch, 1, devices)
+  jx = JaxRunner(case, length, batch, devices, devices)
   sides = {"jax": jx.train_step}
   if use_torch:
     sides["torch"] = TorchRunner(case, length, batch, 1, jx.num_params).train_step
@@ -460,6 +468,8 @@ def plot_scaling(results: list[dict], prefix: str):
         if all(side in r for r in case_rows):
           ax.plot(xs, [r[side] for r in case_rows], style, label=side, ms=3)
       ax.set_xscale("log" if curve != "devices" else "linear")
+      ax.set_xticks(xs, [str(x) for x in xs], rotation=45 if curve == "length" else 0)
+      ax.minorticks_off()
       ax.set_title(name, fontsize=9)
       ax.set_xlabel(label, fontsize=8)
       ax.tick_params(labelsize=7)
@@ -472,6 +482,18 @@ def plot_scaling(results: list[dict], prefix: str):
     print(f"Wrote {prefix}_{curve}.png")
 
 
+def merge_memory(path: str):
+  """Reruns the memory probes of the cases in the JSON at `path` and rewrites it."""
+  with open(path) as f:
+    report = json.load(f)
+  for result in report["results"]:
+    frameworks = ["jax"] + (["torch"] if report["settings"]["torch"] else [])
+    result["peak_rss_mb"] = {k: _memory_probe(result["case"], k) for k in frameworks}
+  report["settings"]["memory_probes"] = True
+  print(markdown(report["results"]))
+  write_json(path, report)
+
+
 def main(argv):
   del argv
   if _PROBE.value:
@@ -480,13 +502,16 @@ def main(argv):
   if _DEVICE_CURVE.value:
     run_device_curve(_DEVICE_CURVE.value)
     return
+  if _MEMORY_ONLY.value:
+    merge_memory(_JSON_OUT.value)
+    return
   load_before = os.getloadavg()
   if _SCALING.value:
     settings, results = run_scaling()
   else:
     settings, results = run_cases()
     print(markdown(results))
-  _write(_JSON_OUT.value, _report(settings, results, load_before))
+  write_json(_JSON_OUT.value, report(settings, results, load_before))
 
 
 if __name__ == "__main__":
