@@ -65,7 +65,7 @@ def aami_metrics(labels: np.ndarray, predicted: np.ndarray,
   j_index = (results["se/S"] + results["se/V"] + results["+p/S"]
              + results["+p/V"])
   results.update({
-      "accuracy": float(np.trace(confusion) / total),
+      "accuracy": float(np.trace(confusion) / total) if total else float("nan"),
       "kappa": kappa,
       "j_index": j_index,
       "jk_index": 0.5 * kappa + 0.125 * j_index,

@@ -64,8 +64,12 @@ def cohen_kappa(confusion: np.ndarray) -> float:
   """Cohen's kappa (p_o - p_e) / (1 - p_e) from a confusion matrix."""
   confusion = np.asarray(confusion, np.float64)
   total = confusion.sum()
+  if total == 0:
+    return float("nan")
   observed = np.trace(confusion) / total
   expected = np.dot(confusion.sum(axis=0), confusion.sum(axis=1)) / total**2
+  if expected == 1.0:  # one class only: kappa is undefined
+    return float("nan")
   return float((observed - expected) / (1.0 - expected))
 
 

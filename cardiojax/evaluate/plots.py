@@ -61,7 +61,8 @@ def plot_roc_curves(path, targets: np.ndarray, scores: np.ndarray,
   ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
   ax.set(xlabel="false positive rate", ylabel="true positive rate",
          title="ROC (AUROC)", xlim=(0, 1), ylim=(0, 1.01))
-  ax.legend(loc="lower right", fontsize="small")
+  if ax.get_legend_handles_labels()[0]:  # no class may have both labels
+    ax.legend(loc="lower right", fontsize="small")
   return _save(fig, path)
 
 
@@ -84,7 +85,8 @@ def plot_pr_curves(path, targets: np.ndarray, scores: np.ndarray,
             label=f"{name} ({area:.3f}; prev. {targets[:, k].mean():.3f})")
   ax.set(xlabel="recall", ylabel="precision", title="Precision-recall (AUPRC)",
          xlim=(0, 1), ylim=(0, 1.01))
-  ax.legend(loc="lower left", fontsize="small")
+  if ax.get_legend_handles_labels()[0]:
+    ax.legend(loc="lower left", fontsize="small")
   return _save(fig, path)
 
 
