@@ -62,10 +62,5 @@ def get_config(variant: str = ""):
     config.model.features = 8
     config.model.num_blocks = 2
     config.model.hidden = (16,)
-    config.train.batch_size = 16
-    config.train.eval_batch_size = 32
-    config.train.num_steps = 6
-    config.train.log_every = 2
-    config.train.eval_every = 3
-    config.optimizer.warmup_steps = 2
+    common.shrink_train_for_smoke(config, batch_size=16, eval_batch_size=32)
   return config

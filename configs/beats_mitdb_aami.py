@@ -57,11 +57,5 @@ def get_config(variant: str = ""):
     beats_common.mitdb_smoke_data(config.data)
     config.model.features = (8, 16)
     config.model.hidden = (16,)
-    config.train.batch_size = 16
-    config.train.eval_batch_size = 64
-    config.train.num_steps = 6
-    config.train.log_every = 2
-    config.train.eval_every = 3
-    config.train.early_stopping_patience = 0
-    config.optimizer.warmup_steps = 2
+    common.shrink_train_for_smoke(config, batch_size=16, eval_batch_size=64)
   return config

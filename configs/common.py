@@ -81,13 +81,19 @@ def simulated_intracardiac_data(target: str) -> ml_collections.ConfigDict:
   })
 
 
-def shrink_simulated_for_smoke(config) -> None:
-  """Seconds-long run on a little simulated data (the `:smoke` variants)."""
-  config.data.num_samples = 96
-  config.data.num_hearts = 6
-  config.train.batch_size = 8
-  config.train.eval_batch_size = 16
+def shrink_train_for_smoke(config, batch_size: int, eval_batch_size: int) -> None:
+  """A seconds-long run of 6 steps with 2 evaluations (the `:smoke` variants)."""
+  config.train.batch_size = batch_size
+  config.train.eval_batch_size = eval_batch_size
   config.train.num_steps = 6
   config.train.log_every = 2
   config.train.eval_every = 3
+  config.train.early_stopping_patience = 0
   config.optimizer.warmup_steps = 2
+
+
+def shrink_simulated_for_smoke(config) -> None:
+  """`shrink_train_for_smoke` on a little simulated data."""
+  config.data.num_samples = 96
+  config.data.num_hearts = 6
+  shrink_train_for_smoke(config, batch_size=8, eval_batch_size=16)
