@@ -94,3 +94,16 @@ def transfer(init_from=None) -> ml_collections.ConfigDict:
       "skip": ("head",),                 # top-level modules left at init
       "freeze": (),                      # top-level modules not trained
   })
+
+
+def mitdb_training(config, monitor: str) -> None:
+  """Training of the MIT-BIH window configs: batch 128, up to 10k steps,
+  early stopping after 6 evaluations without a better validation `monitor`."""
+  config.train.batch_size = 128
+  config.train.num_steps = 10000
+  config.train.eval_every = 500
+  config.train.log_every = 100
+  config.train.monitor = monitor
+  config.train.monitor_mode = "max"
+  config.train.early_stopping_patience = 6
+  config.optimizer.warmup_steps = 200

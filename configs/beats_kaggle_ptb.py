@@ -54,7 +54,6 @@ def get_config(variant: str = ""):
   config.train.log_every = 100
   config.train.monitor = "auroc"
   config.train.monitor_mode = "max"
-  config.optimizer.learning_rate = 1e-3
   config.optimizer.warmup_steps = 200
   if "smoke" in options:
     beats_common.kaggle_smoke_data(

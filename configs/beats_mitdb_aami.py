@@ -44,15 +44,7 @@ def get_config(variant: str = ""):
   if "oversample" in options:
     config.data.sampler = "oversample"
     config.task.class_weights = None
-  config.train.batch_size = 128
-  config.train.num_steps = 10000
-  config.train.eval_every = 500
-  config.train.log_every = 100
-  config.train.monitor = "macro_f1"
-  config.train.monitor_mode = "max"
-  config.train.early_stopping_patience = 6
-  config.optimizer.learning_rate = 1e-3
-  config.optimizer.warmup_steps = 200
+  beats_common.mitdb_training(config, monitor="macro_f1")
   if "smoke" in options:
     beats_common.mitdb_smoke_data(config.data)
     config.model.features = (8, 16)

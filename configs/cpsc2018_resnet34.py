@@ -50,7 +50,6 @@ def get_config(variant: str = ""):
   config.train.eval_every = 500
   config.train.monitor = "macro_auroc"
   config.train.monitor_mode = "max"
-  config.optimizer.name = "adam"
   config.optimizer.learning_rate = 1e-4
   config.optimizer.schedule = "constant"
   if smoke:

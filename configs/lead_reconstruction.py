@@ -47,9 +47,6 @@ def get_config(variant: str = ""):
   config.train.eval_every = 500
   config.train.monitor = "loss"
   config.train.monitor_mode = "min"
-  config.optimizer.name = "adam"
-  config.optimizer.learning_rate = 1e-3
-  config.optimizer.schedule = "warmup_cosine"
   config.optimizer.warmup_steps = 200
   if smoke:
     tl.use_shared_subset(config, "ptbxl")

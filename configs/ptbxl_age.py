@@ -32,10 +32,7 @@ def get_config(variant: str = ""):
   config.task = common.ml_collections.ConfigDict({
       "name": "scalar_regression", "loss_name": "mse",
       "weighting": "inverse_frequency", "num_bins": 10, "unit": "years"})
-  config.model = common.ml_collections.ConfigDict({
-      "name": "ribeiro_resnet", "num_outputs": 1,
-      "features": (64, 128, 196, 256, 320), "strides": (4, 4, 4, 4),
-      "kernel_size": 16, "dropout_rate": 0.2})
+  config.model = tl.ribeiro_model(1)
   config.train.batch_size = 64
   config.train.eval_batch_size = 128
   config.train.num_steps = 6800
@@ -43,9 +40,6 @@ def get_config(variant: str = ""):
   config.train.eval_every = 500
   config.train.monitor = "mae"
   config.train.monitor_mode = "min"
-  config.optimizer.name = "adam"
-  config.optimizer.learning_rate = 1e-3
-  config.optimizer.schedule = "warmup_cosine"
   config.optimizer.warmup_steps = 200
   if smoke:
     tl.use_shared_subset(config, "ptbxl")

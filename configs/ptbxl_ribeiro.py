@@ -37,10 +37,7 @@ def get_config(variant: str = ""):
   config.task = common.ml_collections.ConfigDict({
       "name": "multi_label", "class_names": class_names, "loss_name": "ce",
       "pos_weight": None, "threshold_method": "f1"})
-  config.model = common.ml_collections.ConfigDict({
-      "name": "ribeiro_resnet", "num_outputs": len(class_names),
-      "features": (64, 128, 196, 256, 320), "strides": (4, 4, 4, 4),
-      "kernel_size": 16, "dropout_rate": 0.2})
+  config.model = tl.ribeiro_model(len(class_names))
   config.train.batch_size = 64
   config.train.eval_batch_size = 128
   config.train.num_steps = 6800
@@ -48,9 +45,6 @@ def get_config(variant: str = ""):
   config.train.eval_every = 500
   config.train.monitor = "macro_auroc"
   config.train.monitor_mode = "max"
-  config.optimizer.name = "adam"
-  config.optimizer.learning_rate = 1e-3
-  config.optimizer.schedule = "warmup_cosine"
   config.optimizer.warmup_steps = 200
   if smoke:
     tl.use_shared_subset(config, "ptbxl")

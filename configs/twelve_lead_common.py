@@ -104,3 +104,11 @@ def smoke_train(config, *, batch_size: int = 8, eval_batch_size: int = 8,
   config.train.monitor_mode = "min"
   config.train.early_stopping_patience = 0
   config.optimizer.warmup_steps = 1
+
+
+def ribeiro_model(num_outputs: int) -> ml_collections.ConfigDict:
+  """The Ribeiro et al. 2020 network as in their paper (4096 samples at 400 Hz)."""
+  return ml_collections.ConfigDict({
+      "name": "ribeiro_resnet", "num_outputs": num_outputs,
+      "features": (64, 128, 196, 256, 320), "strides": (4, 4, 4, 4),
+      "kernel_size": 16, "dropout_rate": 0.2})
