@@ -10,8 +10,7 @@ from cardiojax.models import recurrent
 
 
 def _conv(features: int, kernel_size: int, dtype, dilation: int = 1, name=None):
-  return nn.Conv(features, (kernel_size,), kernel_dilation=(dilation,), padding="SAME",
-                 dtype=dtype, param_dtype=jnp.float32, name=name)
+  return common.conv(features, kernel_size, dtype, dilation=dilation, use_bias=True, name=name)
 
 
 class DeepCNN(nn.Module):
@@ -140,7 +139,8 @@ class DilatedCNNBiLSTM(nn.Module):
       x = common.max_pool(x, 2, 2)
       x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
       inter["stem" if i == 0 else f"stage{i}"] = x
-    x = recurrent.bidirectional("lstm", self.hidden, self.dtype, name="bilstm")(x)
+    _, x = recurrent.LSTMLayer(self.hidden, bidirectional=True, dtype=self.dtype,
+                               name="bilstm")(x)
     inter["bilstm"] = x
     x = common.concat_pool(x)
     inter["pre_logits"] = x

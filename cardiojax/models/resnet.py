@@ -25,7 +25,7 @@ class BasicBlock(nn.Module):
     if x.shape[-1] != self.features or self.strides != 1:
       x = common.ConvBNAct(self.features, 1, self.strides, act=False, dtype=self.dtype,
                            name="shortcut")(x, train=train)
-    return nn.relu(x + y)
+    return common.materialize(nn.relu(x + y))
 
 
 class ResNet1D(nn.Module):

@@ -23,9 +23,7 @@ class ResidualUnit(nn.Module):
 
   @nn.compact
   def __call__(self, x, y, *, train: bool):
-    conv = lambda f, k, s, name: nn.Conv(  # noqa: E731
-        f, (k,), strides=(s,), padding="SAME", use_bias=False, dtype=self.dtype,
-        param_dtype=jnp.float32, name=name)
+    conv = lambda f, k, s, name: common.conv(f, k, self.dtype, s, name=name)  # noqa: E731
     if self.strides > 1:
       y = common.max_pool(y, self.strides, self.strides)
     if y.shape[-1] != self.features:
@@ -34,7 +32,7 @@ class ResidualUnit(nn.Module):
     x = nn.relu(common.batch_norm(train, self.dtype, name="bn1")(x))
     x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
     x = conv(self.features, self.kernel_size, self.strides, "conv2")(x)
-    y = x + y
+    y = common.materialize(x + y)
     x = nn.relu(common.batch_norm(train, self.dtype, name="bn2")(y))
     x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
     return x, y
@@ -73,8 +71,7 @@ class RibeiroResNet(nn.Module):
   def __call__(self, x, *, train: bool):
     inter = {}
     x = x.astype(self.dtype)
-    x = nn.Conv(self.features[0], (self.kernel_size,), padding="SAME", use_bias=False,
-                dtype=self.dtype, param_dtype=jnp.float32, name="stem_conv")(x)
+    x = common.conv(self.features[0], self.kernel_size, self.dtype, name="stem_conv")(x)
     x = nn.relu(common.batch_norm(train, self.dtype, name="stem_bn")(x))
     inter["stem"] = x
     y = x
