@@ -29,7 +29,7 @@ def _gatewise_orthogonal(key, shape, dtype=jnp.float32):
 
 
 def _lstm_step(params, x, c, h):
-  """One step of D LSTMs on inputs x (D, B, C) -> gates, new c and h, each (D, B, H)."""
+  """One step of D LSTMs on x (D, B, C): activated gates (D, B, 4H), new c and h (D, B, H)."""
   input_kernel, recurrent_kernel, bias = params
   z = (jnp.einsum("dbc,dcg->dbg", x, input_kernel) + bias[:, None, :]
        + jnp.einsum("dbh,dhg->dbg", h, recurrent_kernel))
