@@ -37,7 +37,8 @@ setuptools.setup(
         "matplotlib>=3.8",
     ],
     extras_require={
-        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "scikit-learn>=1.5"],
+        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "scikit-learn>=1.5",
+                 "import-linter==2.17"],
         "torch": ["torch==2.13.0"],
     },
 )

@@ -18,8 +18,10 @@ from configs import common
 
 
 def get_config(variant: str = ""):
+  _, options = common.parse_variant(f"configs/activation_map.py", variant,
+                                    ("quick",))
   config = common.base_config()
-  config.data = common.simulated_intracardiac_data("activation_times")
+  config.data = common.intracardiac_data("activation_times")
   config.task = common.ml_collections.ConfigDict(
       {"name": "dense_regression", "loss_name": "mse", "unit": "ms"})
   config.model = common.ml_collections.ConfigDict({
@@ -29,15 +31,12 @@ def get_config(variant: str = ""):
   config.train.num_steps = 1500
   config.train.eval_every = 250
   config.optimizer.learning_rate = 2e-3
-  if variant == "smoke":
+  if "smoke" in options:
     common.shrink_simulated_for_smoke(config)
     config.model.features = (8, 8, 16)
     config.model.hidden = 16
-  elif variant == "quick":  # the learning check of the test suite
+  elif "quick" in options:  # the learning check of the test suite
     config.train.num_steps = 500
     config.train.eval_every = 250
     config.optimizer.warmup_steps = 25
-  elif variant:
-    raise ValueError(f"configs/activation_map.py: unknown variant {variant!r}; "
-                     f"expected '', 'quick' or 'smoke'")
   return config

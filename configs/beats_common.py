@@ -1,46 +1,28 @@
 """Config pieces shared by the beat-classification studies (configs/beats_*.py).
 
-Data fields are read by `cardiojax.input.beats`. `data_dir` is where the
-prepared ArrayRecords go (prepared once, then only read); `manual_dir` is the
-raw corpus and is needed only for that first preparation: set it with
+Data fields are read by `cardiojax.datasets.kaggle_heartbeat` and
+`cardiojax.datasets.mitdb`. `data_dir` is where the prepared ArrayRecords go
+(prepared once, then only read; `common.data_dir()`); `manual_dir` is the raw
+corpus and is needed only for that first preparation: set it with
 `--config.data.manual_dir=/path/to/corpus`. The `:smoke` variants read the
-real subsets in the shared data folder: $CARDIOJAX_SHARED_DATA, else
-<repo>/../shared/data.
+real subsets in the shared data folder (`common.shared_data`).
 """
-
-import os
 
 import ml_collections
 from ml_collections import config_dict
 
-DATA_DIR = "~/tensorflow_datasets/cardiojax"
+from configs import common
+
 AAMI_CLASSES = ("N", "S", "V", "F", "Q")
 
 
-def shared_data(corpus: str) -> str:
-  """The shared real-data subset of `corpus` (e.g. 'mitdb')."""
-  root = os.environ.get("CARDIOJAX_SHARED_DATA") or os.path.join(
-      os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
-  return os.path.normpath(os.path.join(root, corpus))
-
-
-def variant_options(variant: str, allowed: tuple[str, ...],
-                    path: str) -> set[str]:
-  """The comma-separated options of a `--config=path:opt1,opt2` variant."""
-  options = {v for v in variant.split(",") if v}
-  unknown = sorted(options - set(allowed))
-  if unknown:
-    raise ValueError(f"{path}: unknown variant option(s) {unknown}; expected "
-                     f"a comma-separated subset of {list(allowed)}")
-  return options
-
-
-def kaggle_data(name: str, files: tuple[str, str]) -> ml_collections.ConfigDict:
-  """The Kaggle heartbeat CSVs (`cardiojax.input.beats._load_kaggle`)."""
+def kaggle_data(subset: str, files: tuple[str, str]) -> ml_collections.ConfigDict:
+  """The Kaggle heartbeat CSVs (`cardiojax.datasets.kaggle_heartbeat.load`)."""
   return ml_collections.ConfigDict({
-      "name": name,                      # kaggle_mitbih | kaggle_ptbdb
+      "name": "kaggle_heartbeat",
+      "subset": subset,                  # mitbih | ptbdb
       "manual_dir": config_dict.placeholder(str),  # folder with the CSVs
-      "data_dir": DATA_DIR,
+      "data_dir": common.data_dir(),
       "files": files,                    # relative to manual_dir
       "validation_fraction": 0.1,        # stratified, of the train split
       "split_seed": 0,
@@ -51,17 +33,17 @@ def kaggle_data(name: str, files: tuple[str, str]) -> ml_collections.ConfigDict:
 def kaggle_smoke_data(data: ml_collections.ConfigDict,
                       files: tuple[str, str]) -> None:
   """Points a Kaggle data config at the shared CSV samples."""
-  data.manual_dir = shared_data("kaggle_heartbeat")
+  common.use_shared(data, "kaggle_heartbeat")
   data.files = files
   data.validation_fraction = 0.2
 
 
 def mitdb_data(label: str) -> ml_collections.ConfigDict:
-  """Raw MIT-BIH beat windows (`cardiojax.input.beats.load_mitdb`)."""
+  """Raw MIT-BIH beat windows (`cardiojax.datasets.mitdb.load`)."""
   return ml_collections.ConfigDict({
-      "name": "mitdb_beats",
+      "name": "mitdb",
       "manual_dir": config_dict.placeholder(str),  # mitdb 1.0.0 files
-      "data_dir": DATA_DIR,
+      "data_dir": common.data_dir(),
       "records": config_dict.placeholder(tuple),   # None = all 48 records
       "half_window": 720,                # samples each side: +/-2 s at 360 Hz
       "num_validation": 4,               # DS1 records held out
@@ -79,7 +61,7 @@ def mitdb_data(label: str) -> ml_collections.ConfigDict:
 
 def mitdb_smoke_data(data: ml_collections.ConfigDict) -> None:
   """Shared records: 106 train, 108 validation, 100 test (split_seed 2)."""
-  data.manual_dir = shared_data("mitdb")
+  common.use_shared(data, "mitdb")
   data.records = ("100", "106", "108")
   data.split_seed = 2                    # draws 108 into validation
   data.normalization_windows = 256

@@ -14,9 +14,10 @@ CNN (`kachuee_resnet`), Adam 1e-3, batch 128, ~30 epochs.
 Measured against: CVxTz 98.5 % accuracy / 0.915 macro F1 on mitbih_test.csv
 (V); Kachuee 2018 93.4 % "average accuracy" is on a balanced test subset and
 is not comparable (P). Compare `test.model.accuracy` and `macro_f1` (and the
-AAMI Se/+P under `aami/`) in workdir/evaluation.json. The split is
-beat-level (intra-patient): the numbers do not measure generalisation to new
-patients (see configs/beats_mitdb_aami.py for that).
+AAMI Se/+P under `aami/`, from config.eval.metrics = ("aami",)) in
+workdir/evaluation.json. The split is beat-level (intra-patient): the numbers
+do not measure generalisation to new patients (see configs/beats_mitdb_aami.py
+for that).
 
 `:smoke` trains a tiny model a few steps on the shared 500-row sample
 (validation 20 per class; test = the first 10 rows of the official test file).
@@ -29,14 +30,15 @@ PATH = "configs/beats_kaggle_mitbih.py"
 
 
 def get_config(variant: str = ""):
-  options = beats_common.variant_options(variant, ("smoke",), PATH)
+  _, options = common.parse_variant(PATH, variant)
   config = common.base_config()
   config.data = beats_common.kaggle_data(
-      "kaggle_mitbih", ("mitbih_train.csv", "mitbih_test.csv"))
+      "mitbih", ("mitbih_train.csv", "mitbih_test.csv"))
   config.task = common.ml_collections.ConfigDict({
       "name": "multi_class", "class_names": beats_common.AAMI_CLASSES,
       "loss_name": "ce", "class_weights": None, "label_smoothing": 0.0,
-      "focal_gamma": 2.0, "aami": True})
+      "focal_gamma": 2.0})
+  config.eval.metrics = ("aami",)
   config.model = common.ml_collections.ConfigDict({
       "name": "kachuee_resnet", "num_outputs": 5, "features": 32,
       "num_blocks": 5, "hidden": (32, 32), "dropout_rate": 0.0})
@@ -54,5 +56,6 @@ def get_config(variant: str = ""):
     config.model.features = 8
     config.model.num_blocks = 2
     config.model.hidden = (16,)
-    common.shrink_train_for_smoke(config, batch_size=16, eval_batch_size=32)
+    common.smoke_train(config, batch_size=16, eval_batch_size=32,
+                       num_steps=6, warmup_steps=2)
   return config

@@ -33,10 +33,10 @@ PATH = "configs/beats_kaggle_ptb.py"
 
 
 def get_config(variant: str = ""):
-  options = beats_common.variant_options(variant, ("smoke", "frozen"), PATH)
+  _, options = common.parse_variant(PATH, variant, ("frozen",))
   config = common.base_config()
   config.data = beats_common.kaggle_data(
-      "kaggle_ptbdb", ("ptbdb_normal.csv", "ptbdb_abnormal.csv"))
+      "ptbdb", ("ptbdb_normal.csv", "ptbdb_abnormal.csv"))
   config.task = common.ml_collections.ConfigDict({
       "name": "binary", "class_names": ("normal", "abnormal"),
       "loss_name": "ce", "class_weights": None, "label_smoothing": 0.0,
@@ -61,5 +61,6 @@ def get_config(variant: str = ""):
     config.model.features = 8
     config.model.num_blocks = 2
     config.model.hidden = (16,)
-    common.shrink_train_for_smoke(config, batch_size=16, eval_batch_size=32)
+    common.smoke_train(config, batch_size=16, eval_batch_size=32,
+                       num_steps=6, warmup_steps=2)
   return config

@@ -33,8 +33,7 @@ PATH = "configs/beats_mitdb.py"
 
 
 def get_config(variant: str = ""):
-  options = beats_common.variant_options(
-      variant, ("smoke", "stft", "oversample"), PATH)
+  _, options = common.parse_variant(PATH, variant, ("stft", "oversample"))
   config = common.base_config()
   config.data = beats_common.mitdb_data("abnormal")
   config.task = common.ml_collections.ConfigDict({
@@ -57,5 +56,6 @@ def get_config(variant: str = ""):
     beats_common.mitdb_smoke_data(config.data)
     config.model.features = (8, 16)
     config.model.hidden = (16,)
-    common.shrink_train_for_smoke(config, batch_size=16, eval_batch_size=64)
+    common.smoke_train(config, batch_size=16, eval_batch_size=64,
+                       num_steps=6, warmup_steps=2)
   return config

@@ -10,8 +10,8 @@ AAMI class of the beat symbol. Protocol (de Chazal 2004, PUBLISHED_RESULTS.md
 §2): train on DS1 less 4 validation records (split_seed), test on DS2, paced
 records excluded, record-level (inter-patient); class-balanced loss weights
 from the training labels. Metrics: per-class Se / +P, accuracy over N, S, V,
-F and jκ under `aami/` (F beats predicted V are not V false positives), plus
-macro F1.
+F and jκ under `aami/` (config.eval.metrics = ("aami",); F beats predicted V
+are not V false positives), plus macro F1.
 
 Measured against (inter-patient DS1 -> DS2): accuracy / Se / jκ of de Chazal
 2004 0.862 / 0.832 / 0.612 and Mondejar-Guerra 2019 0.945 / 0.703 / 0.773 (V,
@@ -31,13 +31,14 @@ PATH = "configs/beats_mitdb_aami.py"
 
 
 def get_config(variant: str = ""):
-  options = beats_common.variant_options(variant, ("smoke", "oversample"), PATH)
+  _, options = common.parse_variant(PATH, variant, ("oversample",))
   config = common.base_config()
   config.data = beats_common.mitdb_data("aami")
   config.task = common.ml_collections.ConfigDict({
       "name": "multi_class", "class_names": beats_common.AAMI_CLASSES,
       "loss_name": "ce", "class_weights": "balanced", "label_smoothing": 0.0,
-      "focal_gamma": 2.0, "aami": True})
+      "focal_gamma": 2.0})
+  config.eval.metrics = ("aami",)
   config.model = common.ml_collections.ConfigDict({
       "name": "deep_cnn", "num_outputs": 5, "features": (32, 32, 64, 64, 128),
       "kernel_size": 5, "hidden": (128,), "dropout_rate": 0.25})
@@ -49,5 +50,6 @@ def get_config(variant: str = ""):
     beats_common.mitdb_smoke_data(config.data)
     config.model.features = (8, 16)
     config.model.hidden = (16,)
-    common.shrink_train_for_smoke(config, batch_size=16, eval_batch_size=64)
+    common.smoke_train(config, batch_size=16, eval_batch_size=64,
+                       num_steps=6, warmup_steps=2)
   return config

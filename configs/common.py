@@ -1,11 +1,92 @@
 """Defaults every experiment config starts from; each key is declared here.
 
 An experiment's get_config() calls `base_config()` and sets its own data,
-task and model sections and the fields it changes.
+task and model sections and the fields it changes. Shared by every config:
+- one variant grammar (`parse_variant`): `--config=configs/NAME.py:a,b`, a
+  comma-separated set of options, at most one of them a choice among the
+  config's alternatives (e.g. a PTB-XL label set), e.g. `ptbxl.py:rhythm,smoke`;
+- one prepared-data root (`data_dir()`): $CARDIOJAX_DATA_DIR, else
+  ~/cardiojax_data/tfds;
+- one shared-data helper (`shared_data`) and one smoke helper (`use_shared`
+  and `smoke_train`) for the `:smoke` variants, which run in seconds on the
+  real subsets in ../shared/data ($CARDIOJAX_SHARED_DATA).
 """
+
+import os
+import pathlib
+import tempfile
 
 import ml_collections
 from ml_collections import config_dict
+
+
+def data_dir() -> str:
+  """Where corpora are prepared (once) and read: $CARDIOJAX_DATA_DIR or
+  ~/cardiojax_data/tfds."""
+  return os.environ.get("CARDIOJAX_DATA_DIR") or str(
+      pathlib.Path.home() / "cardiojax_data" / "tfds")
+
+
+def shared_data(corpus: str = "") -> str:
+  """The shared real-data subset of `corpus` (e.g. 'mitdb'):
+  $CARDIOJAX_SHARED_DATA, else <repo>/../shared/data."""
+  default = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+  root = os.environ.get("CARDIOJAX_SHARED_DATA") or str(default)
+  return os.path.normpath(os.path.join(root, corpus))
+
+
+def parse_variant(path: str, variant: str, options: tuple[str, ...] = (),
+                  choices: tuple[str, ...] = (),
+                  default: str | None = None) -> tuple[str | None, set[str]]:
+  """Parses a `--config=path:variant` string (see the module docstring).
+
+  Args:
+    path: the config file, named in errors.
+    variant: comma-separated tokens.
+    options: the allowed flags ('smoke' is always allowed).
+    choices: mutually exclusive alternatives; at most one may be given.
+    default: the choice when none is given.
+
+  Returns:
+    (choice, options given).
+
+  Raises:
+    ValueError: an unknown token or two choices, naming `path`.
+  """
+  tokens = [token for token in variant.split(",") if token]
+  allowed = {"smoke", *options}
+  unknown = sorted(set(tokens) - allowed - set(choices))
+  chosen = [token for token in tokens if token in choices]
+  if unknown or len(chosen) > 1:
+    expected = sorted(allowed) + ([f"one of {list(choices)}"] if choices else [])
+    raise ValueError(f"{path}: unknown variant {variant!r}; expected a "
+                     f"comma-separated subset of {expected}")
+  return (chosen[0] if chosen else default), set(tokens) - set(chosen)
+
+
+def use_shared(data: ml_collections.ConfigDict, corpus: str) -> None:
+  """Points `config.data` at the shared subset of `corpus` and a temporary
+  prepared-data folder (the `:smoke` variants)."""
+  data.manual_dir = shared_data(corpus)
+  data.data_dir = str(pathlib.Path(tempfile.gettempdir()) / "cardiojax_smoke"
+                      / "tfds")
+
+
+def smoke_train(config, *, batch_size: int, eval_batch_size: int,
+                num_steps: int, warmup_steps: int,
+                monitor_loss: bool = False) -> None:
+  """A seconds-long run: `num_steps` steps, two evaluations (batch sizes are
+  multiples of the 4 virtual devices of the tests)."""
+  config.train.batch_size = batch_size
+  config.train.eval_batch_size = eval_batch_size
+  config.train.num_steps = num_steps
+  config.train.log_every = 2
+  config.train.eval_every = num_steps // 2
+  config.train.early_stopping_patience = 0
+  config.optimizer.warmup_steps = warmup_steps
+  if monitor_loss:
+    config.train.monitor = "loss"
+    config.train.monitor_mode = "min"
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -40,6 +121,7 @@ def base_config() -> ml_collections.ConfigDict:
   config.eval = ml_collections.ConfigDict()  # --mode=eval
   config.eval.bootstrap_samples = 1000
   config.eval.bootstrap_seed = 0
+  config.eval.metrics = ()              # extra metric sets: "aami", "cpsc2018"
 
   config.explain = ml_collections.ConfigDict()  # --mode=explain
   config.explain.split = "test"
@@ -66,12 +148,16 @@ def base_config() -> ml_collections.ConfigDict:
   return config
 
 
-def simulated_intracardiac_data(target: str) -> ml_collections.ConfigDict:
-  """The simulated LLNL-like data set (`cardiojax.simulate.intracardiac`)."""
+def intracardiac_data(target: str) -> ml_collections.ConfigDict:
+  """The intracardiac corpus (`cardiojax.datasets.intracardiac`); its default
+  source is the simulator, so the main job needs no download."""
   return ml_collections.ConfigDict({
-      "name": "simulated_intracardiac",
+      "name": "intracardiac",
+      "source": "simulated",        # or "llnl": the LLNL files in manual_dir
       "target": target,             # "vm" or "activation_times"
-      "num_samples": 4000,
+      "data_dir": data_dir(),
+      "manual_dir": config_dict.placeholder(str),
+      "num_samples": 4000,          # simulated samples
       "seed": 0,
       "num_hearts": 10,             # one heart = one "patient"
       "validation_hearts": 1,
@@ -81,19 +167,11 @@ def simulated_intracardiac_data(target: str) -> ml_collections.ConfigDict:
   })
 
 
-def shrink_train_for_smoke(config, batch_size: int, eval_batch_size: int) -> None:
-  """A seconds-long run of 6 steps with 2 evaluations (the `:smoke` variants)."""
-  config.train.batch_size = batch_size
-  config.train.eval_batch_size = eval_batch_size
-  config.train.num_steps = 6
-  config.train.log_every = 2
-  config.train.eval_every = 3
-  config.train.early_stopping_patience = 0
-  config.optimizer.warmup_steps = 2
-
-
 def shrink_simulated_for_smoke(config) -> None:
-  """`shrink_train_for_smoke` on a little simulated data."""
+  """A little simulated data and a 6-step run (the `:smoke` variants)."""
   config.data.num_samples = 96
   config.data.num_hearts = 6
-  shrink_train_for_smoke(config, batch_size=8, eval_batch_size=16)
+  config.data.data_dir = str(pathlib.Path(tempfile.gettempdir()) /
+                             "cardiojax_smoke" / "tfds")
+  smoke_train(config, batch_size=8, eval_batch_size=16, num_steps=6,
+              warmup_steps=2)

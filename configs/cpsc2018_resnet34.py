@@ -18,9 +18,10 @@ with zeros at the end; onlyzdd takes the last 30 s), Adam lr 1e-4, batch 32,
 fitted on the validation fold (--mode=eval). Compare the test fold's mean
 per-class F1 and macro AUROC (workdir/results.json: `macro_f1`,
 `macro_auroc`) with the published 0.813 / 0.970 (status P; their folds are
-not reproducible, ours differ); `cpsc2018/F1` is the official challenge
-score of the argmax label (the hidden-test winner's 0.837 is a different test
-set). `:smoke` runs seconds on the 10 shared records.
+not reproducible, ours differ); `cpsc2018/F1` (config.eval.metrics =
+("cpsc2018",)) is the official challenge score of the argmax label (the
+hidden-test winner's 0.837 is a different test set). `:smoke` runs seconds on
+the 10 shared records.
 """
 
 from cardiojax.evaluate import cpsc2018_score
@@ -29,8 +30,8 @@ from configs import twelve_lead_common as tl
 
 
 def get_config(variant: str = ""):
-  _, smoke = tl.parse_variant("configs/cpsc2018_resnet34.py", variant,
-                              ("original",), "original")
+  _, options = common.parse_variant("configs/cpsc2018_resnet34.py",
+                                    variant)
   config = common.base_config()
   config.data = tl.data_section(
       "cpsc2018", builder_config="original", folds=tl.CPSC2018_FOLDS,
@@ -38,21 +39,11 @@ def get_config(variant: str = ""):
       label_lists=True)
   config.task = common.ml_collections.ConfigDict({
       "name": "multi_label", "class_names": cpsc2018_score.CPSC2018_CLASSES,
-      "loss_name": "ce", "threshold_method": "f1", "label_lists": True,
-      "cpsc2018": True})
-  config.model = common.ml_collections.ConfigDict({
-      "name": "resnet34", "num_outputs": 9, "features": (64, 128, 256, 512),
-      "kernel_size": 7, "stem_kernel_size": 15, "dropout_rate": 0.0})
-  config.train.batch_size = 32
-  config.train.eval_batch_size = 64
+      "loss_name": "ce", "threshold_method": "f1", "label_lists": True})
+  config.eval.metrics = ("cpsc2018",)
+  tl.resnet34(config, 9)
   config.train.num_steps = 6900
-  config.train.log_every = 100
-  config.train.eval_every = 500
-  config.train.monitor = "macro_auroc"
-  config.train.monitor_mode = "max"
-  config.optimizer.learning_rate = 1e-4
-  config.optimizer.schedule = "constant"
-  if smoke:
+  if "smoke" in options:
     tl.use_shared_subset(config, "cpsc2018")
     config.data.train_length = 1000
     config.data.eval_length = 2500

@@ -24,15 +24,14 @@ from configs import twelve_lead_common as tl
 
 
 def get_config(variant: str = ""):
-  _, smoke = tl.parse_variant("configs/lead_reconstruction.py", variant,
-                              ("ptbxl",), "ptbxl")
+  _, options = common.parse_variant("configs/lead_reconstruction.py",
+                                    variant)
   config = common.base_config()
   config.input_leads = ("I", "II", "V2")
-  config.data = tl.data_section(
-      "ptbxl_lead_reconstruction", builder_config="500hz",
-      folds=tl.PTBXL_FOLDS, sampling_rate_hz=500, train_length=2000,
-      eval_length=5000, input_leads=config.input_leads, normalization="none",
-      skip_missing_records=False)
+  config.data = tl.ptbxl_data(
+      "leads", builder_config="500hz", sampling_rate_hz=500,
+      train_length=2000, eval_length=5000, input_leads=config.input_leads,
+      normalization="none")
   config.data.input_leads = config.get_ref("input_leads")
   config.task = common.ml_collections.ConfigDict({
       "name": "lead_reconstruction", "input_leads": config.get_ref(
@@ -48,7 +47,7 @@ def get_config(variant: str = ""):
   config.train.monitor = "loss"
   config.train.monitor_mode = "min"
   config.optimizer.warmup_steps = 200
-  if smoke:
+  if "smoke" in options:
     tl.use_shared_subset(config, "ptbxl")
     config.data.builder_config = "100hz"
     config.data.sampling_rate_hz = 100

@@ -4,8 +4,8 @@
         --config.data.manual_dir=/path/to/ptb-xl-1.0.3 --workdir=runs/ptbxl_super
 
 Variants: all | diagnostic | subdiagnostic | superdiagnostic (default) | form |
-rhythm, each also as '<set>_smoke' ('smoke' = superdiagnostic_smoke: a
-seconds-long run on the 400 shared records in ../shared/data/ptbxl).
+rhythm; add ',smoke' (e.g. `:rhythm,smoke`; `:smoke` alone is superdiagnostic)
+for a seconds-long run on the 400 shared records in ../shared/data/ptbxl.
 
 Data: the PhysioNet PTB-XL folder (ptbxl_database.csv, scp_statements.csv,
 records100/), prepared once into config.data.data_dir. Protocol of Strodthoff
@@ -30,14 +30,14 @@ LABEL_SETS = tuple(ptbxl.LABEL_NAMES)
 
 
 def get_config(variant: str = ""):
-  label_set, smoke = tl.parse_variant("configs/ptbxl.py", variant,
-                                      LABEL_SETS, "superdiagnostic")
+  label_set, options = common.parse_variant(
+      "configs/ptbxl.py", variant, choices=LABEL_SETS,
+      default="superdiagnostic")
   class_names = ptbxl.LABEL_NAMES[label_set]
   config = common.base_config()
-  config.data = tl.data_section(
-      "ptbxl", builder_config="100hz", folds=tl.PTBXL_FOLDS,
-      sampling_rate_hz=100, train_length=1000, eval_length=1000,
-      label_set=label_set, skip_missing_records=False)
+  config.data = tl.ptbxl_data(
+      "labels", label_set=label_set, builder_config="100hz",
+      sampling_rate_hz=100, train_length=1000, eval_length=1000)
   config.task = common.ml_collections.ConfigDict({
       "name": "multi_label", "class_names": class_names, "loss_name": "ce",
       "pos_weight": None, "threshold_method": "f1"})
@@ -58,7 +58,7 @@ def get_config(variant: str = ""):
   config.optimizer.weight_decay = 1e-2
   config.optimizer.schedule = "one_cycle"
   config.optimizer.warmup_steps = 2000  # pct_start 0.3, as fastai v1
-  if smoke:
+  if "smoke" in options:
     tl.use_shared_subset(config, "ptbxl")
     config.data.normalization_records = 64
     config.model.name = "xresnet1d18"

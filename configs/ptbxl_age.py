@@ -22,13 +22,12 @@ from configs import twelve_lead_common as tl
 
 
 def get_config(variant: str = ""):
-  _, smoke = tl.parse_variant("configs/ptbxl_age.py", variant, ("age",),
-                              "age")
+  _, options = common.parse_variant("configs/ptbxl_age.py", variant)
   config = common.base_config()
-  config.data = tl.data_section(
-      "ptbxl_age", builder_config="500hz", folds=tl.PTBXL_FOLDS,
+  config.data = tl.ptbxl_data(
+      "age", max_age_years=90.0, builder_config="500hz",
       sampling_rate_hz=400, train_length=4096, eval_length=4096,
-      eval_align="center", max_age_years=90.0, skip_missing_records=False)
+      eval_align="center")
   config.task = common.ml_collections.ConfigDict({
       "name": "scalar_regression", "loss_name": "mse",
       "weighting": "inverse_frequency", "num_bins": 10, "unit": "years"})
@@ -41,7 +40,7 @@ def get_config(variant: str = ""):
   config.train.monitor = "mae"
   config.train.monitor_mode = "min"
   config.optimizer.warmup_steps = 200
-  if smoke:
+  if "smoke" in options:
     tl.use_shared_subset(config, "ptbxl")
     config.data.builder_config = "100hz"
     config.data.sampling_rate_hz = 100

@@ -4,8 +4,8 @@
         --config.data.manual_dir=/path/to/ptb-xl-1.0.3 --workdir=runs/ribeiro
 
 Variants: a PTB-XL label set (all | diagnostic | subdiagnostic |
-superdiagnostic (default) | form | rhythm), each also as '<set>_smoke'
-('smoke' = superdiagnostic_smoke, seconds on the shared 100 records at 500 Hz).
+superdiagnostic (default) | form | rhythm); add ',smoke' (`:smoke` alone is
+superdiagnostic) for seconds on the shared 100 records at 500 Hz.
 
 Data: the PhysioNet PTB-XL folder (records500/), prepared once into
 config.data.data_dir; 10 s at 500 Hz resampled to 400 Hz (4,000 samples) and
@@ -25,15 +25,15 @@ from configs import twelve_lead_common as tl
 
 
 def get_config(variant: str = ""):
-  label_set, smoke = tl.parse_variant("configs/ptbxl_ribeiro.py", variant,
-                                      tuple(ptbxl.LABEL_NAMES),
-                                      "superdiagnostic")
+  label_set, options = common.parse_variant(
+      "configs/ptbxl_ribeiro.py", variant, choices=tuple(ptbxl.LABEL_NAMES),
+      default="superdiagnostic")
   class_names = ptbxl.LABEL_NAMES[label_set]
   config = common.base_config()
-  config.data = tl.data_section(
-      "ptbxl", builder_config="500hz", folds=tl.PTBXL_FOLDS,
+  config.data = tl.ptbxl_data(
+      "labels", label_set=label_set, builder_config="500hz",
       sampling_rate_hz=400, train_length=4096, eval_length=4096,
-      eval_align="center", label_set=label_set, skip_missing_records=False)
+      eval_align="center")
   config.task = common.ml_collections.ConfigDict({
       "name": "multi_label", "class_names": class_names, "loss_name": "ce",
       "pos_weight": None, "threshold_method": "f1"})
@@ -46,7 +46,7 @@ def get_config(variant: str = ""):
   config.train.monitor = "macro_auroc"
   config.train.monitor_mode = "max"
   config.optimizer.warmup_steps = 200
-  if smoke:
+  if "smoke" in options:
     tl.use_shared_subset(config, "ptbxl")
     config.data.normalization_records = 32
     config.model.features = (8, 8, 16, 16, 16)

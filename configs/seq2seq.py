@@ -17,8 +17,10 @@ from configs import common
 
 
 def get_config(variant: str = ""):
+  _, options = common.parse_variant(f"configs/seq2seq.py", variant,
+                                    ("quick",))
   config = common.base_config()
-  config.data = common.simulated_intracardiac_data("vm")
+  config.data = common.intracardiac_data("vm")
   config.task = common.ml_collections.ConfigDict(
       {"name": "dense_regression", "loss_name": "mse", "unit": "mV"})
   config.model = common.ml_collections.ConfigDict({
@@ -28,15 +30,12 @@ def get_config(variant: str = ""):
   config.train.num_steps = 1200
   config.train.eval_every = 200
   config.optimizer.learning_rate = 3e-3
-  if variant == "smoke":
+  if "smoke" in options:
     common.shrink_simulated_for_smoke(config)
     config.model.features = (8, 16)
     config.model.hidden = 8
-  elif variant == "quick":  # the learning check of the test suite
+  elif "quick" in options:  # the learning check of the test suite
     config.train.num_steps = 150
     config.train.eval_every = 75
     config.optimizer.warmup_steps = 25
-  elif variant:
-    raise ValueError(f"configs/seq2seq.py: unknown variant {variant!r}; "
-                     f"expected '', 'quick' or 'smoke'")
   return config

@@ -1,13 +1,14 @@
 """What the 12-lead configs share: data sections, variants, smoke settings.
 
-Data fields (read by `cardiojax.input.twelve_lead`; every loader reads all of
-the common ones):
-  name: the loader in `cardiojax.input.data.DATASETS`.
+Data fields (read by `cardiojax.input.records.build_record_splits` and the
+corpus modules `cardiojax.datasets.ptbxl`, `cpsc2018`, `cinc`):
+  name: the corpus module in `cardiojax.datasets`.
   manual_dir: the raw corpus folder; needed to prepare on first use (set it
     with --config.data.manual_dir=...; the smoke variants use the shared
     subsets in ../shared/data or $CARDIOJAX_SHARED_DATA).
   data_dir: where the prepared ArrayRecord files live (prepared once).
-  builder_config: the tfds builder config ('100hz'/'500hz'; 'original'/'cinc').
+  builder_config (PTB-XL, CPSC 2018): the tfds builder config
+    ('100hz'/'500hz'; 'original'/'cinc').
   train_folds, validation_folds, test_folds: folds of each split.
   sampling_rate_hz: the model's rate; records are resampled to it.
   input_leads: the leads given to the model, in order.
@@ -17,13 +18,10 @@ the common ones):
   normalization_records: training records sampled for the statistics (0: all).
 """
 
-import os
-import pathlib
-import tempfile
-
 import ml_collections
 
 from cardiojax.signal import leads
+from configs import common
 
 ALL_LEADS = leads.STANDARD_12
 PTBXL_FOLDS = {"train_folds": tuple(range(1, 9)), "validation_folds": (9,),
@@ -32,46 +30,19 @@ CPSC2018_FOLDS = {"train_folds": tuple(range(8)), "validation_folds": (8,),
                   "test_folds": (9,)}
 
 
-def shared_data() -> pathlib.Path:
-  """The shared corpus subsets: $CARDIOJAX_SHARED_DATA or <repo>/../shared/data."""
-  default = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
-  return pathlib.Path(os.environ.get("CARDIOJAX_SHARED_DATA") or default)
-
-
-def default_data_dir() -> str:
-  return str(pathlib.Path.home() / "cardiojax_data" / "tfds")
-
-
-def smoke_data_dir() -> str:
-  return str(pathlib.Path(tempfile.gettempdir()) / "cardiojax_smoke" / "tfds")
-
-
-def parse_variant(path: str, variant: str, choices: tuple[str, ...],
-                  default: str) -> tuple[str, bool]:
-  """'<choice>', '<choice>_smoke', 'smoke' or '' -> (choice, smoke)."""
-  smoke = variant == "smoke" or variant.endswith("_smoke")
-  choice = variant[:-len("smoke")].rstrip("_") if smoke else variant
-  choice = choice or default
-  if choice not in choices:
-    expected = [*choices, *(f"{c}_smoke" for c in choices), "smoke", ""]
-    raise ValueError(f"{path}: unknown variant {variant!r}; expected one of "
-                     f"{expected}")
-  return choice, smoke
-
-
-def data_section(name: str, *, builder_config: str, folds: dict,
+def data_section(name: str, *, folds: dict,
                  sampling_rate_hz: float, train_length: int, eval_length: int,
                  eval_align: str = "start",
                  input_leads: tuple[str, ...] = ALL_LEADS,
                  normalization: str = "standard",
                  normalization_records: int = 2000,
                  **extra) -> ml_collections.ConfigDict:
-  """The common data fields plus the loader's own (`extra`)."""
+  """The common data fields plus the corpus's own (`extra`, e.g. the tfds
+  `builder_config`)."""
   return ml_collections.ConfigDict({
       "name": name,
       "manual_dir": ml_collections.config_dict.placeholder(str),
-      "data_dir": default_data_dir(),
-      "builder_config": builder_config,
+      "data_dir": common.data_dir(),
       **folds,
       "sampling_rate_hz": sampling_rate_hz,
       "input_leads": tuple(input_leads),
@@ -84,26 +55,31 @@ def data_section(name: str, *, builder_config: str, folds: dict,
   })
 
 
+def ptbxl_data(target: str, *, label_set: str = "superdiagnostic",
+               max_age_years: float = 90.0,
+               **common_fields) -> ml_collections.ConfigDict:
+  """PTB-XL (`cardiojax.datasets.ptbxl.load`) for `target`: 'labels' (of
+  `label_set`), 'age' (capped at `max_age_years`) or 'leads' (lead
+  reconstruction); `common_fields` as `data_section`."""
+  return data_section("ptbxl", folds=PTBXL_FOLDS, target=target,
+                      label_set=label_set, max_age_years=max_age_years,
+                      skip_missing_records=False, **common_fields)
+
+
 def use_shared_subset(config, corpus: str) -> None:
-  """Points a config's data at the shared subset of `corpus`, a temp data_dir."""
-  config.data.manual_dir = str(shared_data() / corpus)
-  config.data.data_dir = smoke_data_dir()
+  """`common.use_shared` for a 12-lead corpus (subsets need
+  skip_missing_records)."""
+  common.use_shared(config.data, corpus)
   if "skip_missing_records" in config.data:
     config.data.skip_missing_records = True
 
 
-def smoke_train(config, *, batch_size: int = 8, eval_batch_size: int = 8,
-                num_steps: int = 4) -> None:
-  """A seconds-long run (batch sizes are multiples of 4 devices)."""
-  config.train.batch_size = batch_size
-  config.train.eval_batch_size = eval_batch_size
-  config.train.num_steps = num_steps
-  config.train.log_every = 2
-  config.train.eval_every = num_steps // 2
-  config.train.monitor = "loss"
-  config.train.monitor_mode = "min"
-  config.train.early_stopping_patience = 0
-  config.optimizer.warmup_steps = 1
+def smoke_train(config, *, batch_size: int = 8,
+                eval_batch_size: int = 8) -> None:
+  """The 12-lead smoke run: 4 steps, validation loss monitored."""
+  common.smoke_train(config, batch_size=batch_size,
+                     eval_batch_size=eval_batch_size, num_steps=4,
+                     warmup_steps=1, monitor_loss=True)
 
 
 def ribeiro_model(num_outputs: int) -> ml_collections.ConfigDict:
@@ -112,3 +88,20 @@ def ribeiro_model(num_outputs: int) -> ml_collections.ConfigDict:
       "name": "ribeiro_resnet", "num_outputs": num_outputs,
       "features": (64, 128, 196, 256, 320), "strides": (4, 4, 4, 4),
       "kernel_size": 16, "dropout_rate": 0.2})
+
+
+def resnet34(config, num_outputs: int) -> None:
+  """The 1D ResNet-34 of Zhang et al. 2021 (seed 002) and its training:
+  Adam lr 1e-4, batch 32, macro AUROC monitored on validation."""
+  config.model = ml_collections.ConfigDict({
+      "name": "resnet34", "num_outputs": num_outputs,
+      "features": (64, 128, 256, 512), "kernel_size": 7,
+      "stem_kernel_size": 15, "dropout_rate": 0.0})
+  config.train.batch_size = 32
+  config.train.eval_batch_size = 64
+  config.train.log_every = 100
+  config.train.eval_every = 500
+  config.train.monitor = "macro_auroc"
+  config.train.monitor_mode = "max"
+  config.optimizer.learning_rate = 1e-4
+  config.optimizer.schedule = "constant"

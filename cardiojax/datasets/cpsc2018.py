@@ -43,8 +43,10 @@ import numpy as np
 import scipy.io
 import tensorflow_datasets as tfds
 
-from cardiojax.datasets import splits as splits_lib
+from cardiojax.input import splits as splits_lib
+from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
+from cardiojax.input import records as records_lib
 from cardiojax.signal import leads as leads_lib
 
 CLASS_NAMES = ("Normal", "AF", "I-AVB", "LBBB", "RBBB", "PAC", "PVC", "STD",
@@ -63,6 +65,7 @@ SNOMED_TO_CLASS = {
     "164931005": "STE",  # ST elevation
 }
 SAMPLING_RATE_HZ = 500
+MAX_LABELS = 3  # labels per record in REFERENCE.csv
 NUM_FOLDS = 10
 FOLD_SEED = 0
 FOLDS_BY_SPLIT = {"train": tuple(range(8)), "validation": (8,), "test": (9,)}
@@ -87,21 +90,30 @@ def multi_hot(classes) -> np.ndarray:
 
 
 def read_reference(path: pathlib.Path | str) -> dict[str, np.ndarray]:
-  """Reads REFERENCE.csv into record id -> (9,) multi-hot labels."""
+  """Reads REFERENCE.csv: record id -> (3,) int32 classes 0..8 (indices of
+  `CLASS_NAMES`), the primary label first, padded with -1."""
   path = pathlib.Path(path)
-  labels = {}
+  lists = {}
   with open(path, newline="") as f:
     for line, row in enumerate(csv.reader(f), start=1):
       if line == 1 or not row:
         continue
       codes = [c.strip() for c in row[1:] if c.strip()]
-      if not codes or any(c not in {str(i) for i in range(1, 10)}
-                          for c in codes):
+      if not codes or len(codes) > MAX_LABELS or any(
+          c not in {str(i) for i in range(1, 10)} for c in codes):
         raise ValueError(f"{path}: line {line}: labels {row[1:]}; expected "
-                         "1 to 3 codes in 1..9")
-      labels[row[0].strip()] = multi_hot(CLASS_NAMES[int(c) - 1]
-                                         for c in codes)
-  return labels
+                         f"1 to {MAX_LABELS} codes in 1..9")
+      padded = np.full(MAX_LABELS, -1, np.int32)
+      padded[:len(codes)] = [int(c) - 1 for c in codes]
+      lists[row[0].strip()] = padded
+  return lists
+
+
+def lists_to_multi_hot(lists: np.ndarray) -> np.ndarray:
+  """(..., 3) padded class lists -> (..., 9) float32 multi-hot."""
+  lists = np.asarray(lists)
+  return (lists[..., None] == np.arange(len(CLASS_NAMES))).any(axis=-2).astype(
+      np.float32)
 
 
 def _sex(value, where: str) -> int:
@@ -276,7 +288,7 @@ class Cpsc2018(tfds.core.GeneratorBasedBuilder):
       if path.stem in records:
         raise ValueError(f"{path}: record {path.stem} also at "
                          f"{records[path.stem][0]}")
-      records[path.stem] = (path, reference[path.stem])
+      records[path.stem] = (path, lists_to_multi_hot(reference[path.stem]))
     return records
 
   def _cinc_records(self, root):
@@ -300,3 +312,51 @@ class Cpsc2018(tfds.core.GeneratorBasedBuilder):
           "age": meta["age"],
           "sex": meta["sex"],
       }
+
+
+# Loading for training: `load(config.data)`; see `cardiojax.datasets`.
+
+
+def load(data_config) -> splits_lib.Splits:
+  """CPSC 2018, 9 labels; records of variable length.
+
+  Targets: (9,) float32 multi-hot over `CLASS_NAMES`, or with
+  `config.data.label_lists` (3,) int32 classes with the primary first,
+  padded with -1 (read from `manual_dir`/REFERENCE.csv, builder config
+  'original' only; the official CPSC score needs them). CPSC 2018 has no
+  patient ids: each record is its own patient.
+  """
+  builder = prepared.prepared_builder(Cpsc2018, data_config.builder_config,
+                                      data_config)
+  data_sources, refs, fields = prepared.read_fields(
+      builder, ("fold", "record_id", "labels"))
+  record_ids = np.asarray([r.decode() if isinstance(r, bytes) else str(r)
+                           for r in fields["record_id"]])
+  targets = fields["labels"].astype(np.float32)
+  if data_config.label_lists:
+    targets = _label_lists(data_config, record_ids, targets)
+  return records_lib.build_record_splits(
+      data_config, corpus="cpsc2018", data_sources=data_sources, refs=refs,
+      fs=builder.info.metadata["sampling_rate_hz"], folds=fields["fold"],
+      patients=record_ids, targets=targets, zero_missing=False,
+      target_units="class lists" if data_config.label_lists else "multi-hot",
+      info={"class_names": CLASS_NAMES})
+
+
+def _label_lists(data_config, record_ids, multi_hot_targets):
+  if data_config.builder_config != "original" or not data_config.manual_dir:
+    raise ValueError(
+        "config.data.label_lists: needs builder_config 'original' and "
+        "manual_dir holding REFERENCE.csv (the primary label comes first "
+        f"there), got {data_config.builder_config!r} and "
+        f"{data_config.manual_dir!r}")
+  path = pathlib.Path(data_config.manual_dir) / "REFERENCE.csv"
+  lists = read_reference(path)
+  out = np.stack([lists[r] for r in record_ids])
+  if not np.array_equal(lists_to_multi_hot(out), multi_hot_targets > 0):
+    raise ValueError(f"{path}: labels disagree with the prepared data in "
+                     f"{data_config.data_dir}; prepare it again")
+  return out
+
+
+prepare_record = records_lib.prepare_record

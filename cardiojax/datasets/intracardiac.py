@@ -24,6 +24,12 @@ Splits: a seeded group split by simulation folder (`SPLIT_FRACTIONS` of the
 pairs, seed `SPLIT_SEED`), so no folder straddles two splits. A split without
 examples (fewer folders than splits) is left out.
 
+Sources (builder configs): 'llnl' reads the files above from manual_dir;
+`IntracardiacConfig(source='simulated', ...)` writes samples of
+`cardiojax.simulate.intracardiac` (the default data of cardiojax: nothing to
+download) into one 'train' split, folder = 'heart_KK', that `load` splits by
+heart. Both go through this builder and the same pipeline.
+
 Features: ecg, vm, activation_time, activated, folder and sample_id (text:
 the folder name and the file suffix).
 
@@ -33,13 +39,19 @@ Blake, "Intracardiac Electrical Imaging Using the 12-Lead ECG: A Machine
 Learning Approach Using Synthetic Data", CinC 2022, doi:10.22489/CinC.2022.026.
 """
 
+import dataclasses
 import pathlib
 import re
 
 import numpy as np
 import tensorflow_datasets as tfds
 
-from cardiojax.datasets import splits as splits_lib
+from cardiojax.datasets import prepared
+from cardiojax.input import contract as contract_lib
+from cardiojax.input import records
+from cardiojax.input import sources
+from cardiojax.input import splits as splits_lib
+from cardiojax.input import transforms
 from cardiojax.signal import leads as leads_lib
 from cardiojax.simulate import intracardiac as simulator
 
@@ -114,11 +126,29 @@ def find_pairs(root: pathlib.Path | str) -> list[tuple[str, str, pathlib.Path,
   return pairs
 
 
+@dataclasses.dataclass(eq=False)
+class IntracardiacConfig(tfds.core.BuilderConfig):
+  """Where the samples come from.
+
+  Attributes:
+    source: 'llnl' (the files in manual_dir) or 'simulated'.
+    num_samples, seed, num_hearts, noise_std_mv: the simulator's arguments
+      (`cardiojax.simulate.intracardiac.simulate`), for 'simulated'.
+  """
+  source: str = "llnl"
+  num_samples: int = 0
+  seed: int = 0
+  num_hearts: int = 10
+  noise_std_mv: float = 0.02
+
+
 class Intracardiac(tfds.core.GeneratorBasedBuilder):
   """LLNL intracardiac set; see the module docstring for the contract."""
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
+  BUILDER_CONFIGS = [IntracardiacConfig(
+      name="llnl", source="llnl", description="the LLNL files in manual_dir")]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
       "Download the LLNL 'Dataset of Simulated Intracardiac Transmembrane "
       "Voltage Recordings and ECG Signals' (doi:10.6075/J0SN094N), or write "
@@ -155,6 +185,8 @@ class Intracardiac(tfds.core.GeneratorBasedBuilder):
             split_seed=SPLIT_SEED))
 
   def _split_generators(self, dl_manager):
+    if self.builder_config.source == "simulated":
+      return {"train": self._generate_simulated()}
     root = pathlib.Path(dl_manager.manual_dir)
     pairs = find_pairs(root)
     if not pairs:
@@ -182,3 +214,123 @@ class Intracardiac(tfds.core.GeneratorBasedBuilder):
           "folder": folder,
           "sample_id": suffix,
       }
+
+  def _generate_simulated(self):
+    config = self.builder_config
+    data = simulator.simulate(config.num_samples, config.seed,
+                              simulator.SimulatorConfig(
+                                  num_hearts=config.num_hearts,
+                                  noise_std_mv=config.noise_std_mv))
+    for i in range(config.num_samples):
+      yield f"{i:07d}", {
+          "ecg": data["ecg"][i],
+          "vm": data["vm"][i],
+          "activation_time": data["activation_times"][i],
+          "activated": data["activated"][i],
+          "folder": f"heart_{int(data['heart'][i]):02d}",
+          "sample_id": f"{i:07d}",
+      }
+
+
+# Loading for training: `load(config.data)`; see `cardiojax.datasets`.
+
+_TARGETS = {"vm": ("vm", "mV"), "activation_times": ("activation_time", "ms")}
+_SOURCES = ("simulated", "llnl")
+
+
+def split_hearts(num_hearts: int, validation: int, test: int,
+                 seed: int) -> dict[str, np.ndarray]:
+  """A seeded partition of heart ids into train, validation and test."""
+  if validation + test >= num_hearts:
+    raise ValueError(f"config.data: {validation} validation + {test} test "
+                     f"hearts leave none of {num_hearts} for training")
+  order = np.random.default_rng(seed).permutation(num_hearts)
+  return {"validation": np.sort(order[:validation]),
+          "test": np.sort(order[validation:validation + test]),
+          "train": np.sort(order[validation + test:])}
+
+
+def _builder(data_config):
+  if data_config.source == "llnl":
+    return prepared.prepared_builder(Intracardiac, "llnl", data_config)
+  parts = (data_config.num_samples, data_config.seed, data_config.num_hearts,
+           data_config.noise_std_mv)
+  return prepared.prepared_builder(Intracardiac, IntracardiacConfig(
+      name=prepared.config_name("simulated", parts), source="simulated",
+      num_samples=data_config.num_samples, seed=data_config.seed,
+      num_hearts=data_config.num_hearts,
+      noise_std_mv=data_config.noise_std_mv,
+      description="cardiojax.simulate.intracardiac samples"), data_config,
+      needs_manual_dir=False)
+
+
+def _read_split(builder, split: str, target_key: str) -> dict[str, np.ndarray]:
+  """The split's examples in sample order: by sample id (simulated: the
+  simulator's index), then folder (LLNL: ids are unique per folder)."""
+  columns = prepared.read_all(builder.as_data_source(split),
+                              ("ecg", target_key, "folder", "sample_id"))
+  order = np.lexsort((columns["folder"], columns["sample_id"]))
+  return {key: value[order] for key, value in columns.items()}
+
+
+def load(data_config) -> splits_lib.Splits:
+  """ECG (500, 12) -> Vm (500, 75) mV or activation times (75,) ms.
+
+  `data_config` fields: source ('simulated': the simulator, the default;
+  'llnl': the LLNL files in manual_dir), target ('vm' or
+  'activation_times'), data_dir, manual_dir; for 'simulated' num_samples,
+  seed, num_hearts, noise_std_mv, and the split by heart: validation_hearts,
+  test_hearts, split_seed (one heart = one "patient"). The LLNL files are
+  split by the builder (by simulation folder). ECG inputs are standardised
+  per lead with statistics of the training split only.
+  """
+  if data_config.source not in _SOURCES:
+    raise ValueError(f"config.data.source: expected one of {_SOURCES}, got "
+                     f"{data_config.source!r}")
+  if data_config.target not in _TARGETS:
+    raise ValueError(f"config.data.target: expected one of "
+                     f"{sorted(_TARGETS)}, got {data_config.target!r}")
+  target_key, unit = _TARGETS[data_config.target]
+  builder = _builder(data_config)
+  if data_config.source == "simulated":
+    columns = _read_split(builder, "train", target_key)
+    heart = np.asarray([int(f.decode().split("_")[-1])
+                        for f in columns["folder"]])
+    hearts = split_hearts(data_config.num_hearts,
+                          data_config.validation_hearts,
+                          data_config.test_hearts, data_config.split_seed)
+    tables = {split: {key: value[np.isin(heart, ids)]
+                      for key, value in columns.items()}
+              for split, ids in hearts.items()}
+    groups = {split: ids.tolist() for split, ids in hearts.items()}
+  else:
+    tables = {split: _read_split(builder, split, target_key)
+              for split in builder.info.splits}
+    groups = {split: sorted({f.decode() for f in table["folder"]})
+              for split, table in tables.items()}
+  train_ecg = tables["train"]["ecg"]
+  normalizer = transforms.Normalizer(
+      "standard", train_ecg.mean(axis=(0, 1)),
+      train_ecg.std(axis=(0, 1)) + 1e-6)
+  contract = contract_lib.InputContract(
+      corpus="intracardiac", preparation="record",
+      sampling_rate_hz=SAMPLING_RATE_HZ, window_samples=NUM_TIME,
+      lead_names=leads_lib.STANDARD_12,
+      input_shape=(NUM_TIME, len(leads_lib.STANDARD_12)), units="mV",
+      input_units="standardised mV", normalizer=normalizer.to_dict(),
+      window_policy={"kind": "crop_or_pad", "align": "start"},
+      features={"input_leads": leads_lib.STANDARD_12, "zero_missing": False},
+      target_units=unit)
+  normalizer = transforms.Normalizer.from_dict(contract.normalizer)
+  split_sources = {
+      split: sources.ArraySource({
+          "inputs": ((table["ecg"] - normalizer.offset) / normalizer.scale
+                     ).astype(np.float32),
+          "targets": table[target_key]})
+      for split, table in tables.items()}
+  info = {"groups": groups, "prepared_dir": str(builder.data_dir),
+          "target_shape": tables["train"][target_key].shape[1:]}
+  return splits_lib.Splits(split_sources, contract, info)
+
+
+prepare_record = records.prepare_record

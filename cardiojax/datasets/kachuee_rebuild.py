@@ -1,14 +1,8 @@
 """Kaggle-format heartbeats rebuilt from raw MIT-BIH and PTB records.
 
-Follows Kachuee et al. 2018 (section III.A) on one lead, keeping record ids so
-that beat tasks can run patient-disjoint:
-  1. resample to 125 Hz; cut consecutive, non-overlapping 10 s windows;
-  2. min-max normalise each window to [0, 1];
-  3. local maxima = zero crossings (+ to 0/-) of the first difference;
-  4. R peaks = local maxima >= 0.9;
-  5. T = median R-R interval of the window (windows with < 2 peaks skipped);
-  6. each beat = the 1.2 T samples from its R peak (beats running past the
-     window end are dropped), cut to 187 and zero-padded to 187 samples.
+Segments one lead with Kachuee et al. 2018's procedure
+(`cardiojax.signal.beats.kachuee_beats`), keeping record ids so that beat
+tasks can run patient-disjoint.
 
 Input contract: (187, 1) float32, 125 Hz, unitless ([0, 1] per window).
 Lead: MIT-BIH channel 0 (MLII in 45 of 48 records; the lead is kept in
@@ -38,12 +32,10 @@ from cardiojax.datasets import kaggle_heartbeat
 from cardiojax.datasets import mitdb
 from cardiojax.datasets import ptbdb
 from cardiojax.datasets import wfdb_io
-from cardiojax.input import transforms
+from cardiojax.signal import beats
 
-FS = 125
-WINDOW = 10 * FS
-LENGTH = 187
-PEAK_THRESHOLD = 0.9
+FS = beats.FS
+LENGTH = beats.LENGTH
 MATCH_TOLERANCE_S = 0.15
 LABEL_NAMES = {"mitdb": mitdb.AAMI_NAMES, "ptbdb": ("normal", "abnormal")}
 CITATION = kaggle_heartbeat.CITATION
@@ -62,42 +54,6 @@ class KachueeRebuildConfig(tfds.core.BuilderConfig):
   source: str = "mitdb"
   records: tuple[str, ...] | None = None
   seed: int = 0
-
-
-def kachuee_beats(signal: np.ndarray, fs: float) -> tuple[np.ndarray,
-                                                          np.ndarray]:
-  """Cuts one lead into Kaggle-format beats.
-
-  Args:
-    signal: (time,) one lead at `fs` Hz, any unit.
-    fs: sampling rate in Hz.
-
-  Returns:
-    beats: (n, 187) float32 in [0, 1], zero-padded.
-    peaks: (n,) int64 R-peak positions in samples at 125 Hz.
-  """
-  x = transforms.resample(np.asarray(signal)[:, None], fs, FS)[:, 0]
-  beats, peaks = [], []
-  for start in range(0, len(x) - WINDOW + 1, WINDOW):
-    w = x[start:start + WINDOW]
-    span = np.ptp(w)
-    if not span > 0:  # Flat or NaN window.
-      continue
-    w = (w - w.min()) / span
-    d = np.diff(w)
-    maxima = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + 1
-    r = maxima[w[maxima] >= PEAK_THRESHOLD]
-    if len(r) < 2:
-      continue
-    size = int(round(1.2 * np.median(np.diff(r))))
-    for p in r[r + size <= WINDOW]:
-      beat = np.zeros(LENGTH, np.float32)
-      segment = w[p:p + min(size, LENGTH)]
-      beat[:len(segment)] = segment
-      beats.append(beat)
-      peaks.append(start + p)
-  return (np.asarray(beats, np.float32).reshape(-1, LENGTH),
-          np.asarray(peaks, np.int64))
 
 
 def match_annotations(peaks: np.ndarray, fs: float,
@@ -188,7 +144,7 @@ class KachueeRebuild(download.Builder):
       else:
         ptbdb.check_leads(root / record, rec.lead_names)
         channel, patient = 1, record.split("/")[0]
-      beats, peaks = kachuee_beats(rec.signal[:, channel], rec.fs)
+      segments, peaks = beats.kachuee_beats(rec.signal[:, channel], rec.fs)
       if self.builder_config.source == "mitdb":
         ann = wfdb_io.read_annotations(root / record)
         match = match_annotations(peaks, rec.fs, ann)
@@ -198,7 +154,7 @@ class KachueeRebuild(download.Builder):
       else:
         diagnosis = ptbdb.header_info(root / record)["diagnosis"].lower()
         labels = [ptbdb.DIAGNOSES[diagnosis]] * len(peaks)
-      for beat, peak, label in zip(beats, peaks, labels):
+      for beat, peak, label in zip(segments, peaks, labels):
         if label is None:
           continue
         yield f"{record}_{peak}", {

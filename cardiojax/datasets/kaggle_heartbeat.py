@@ -31,6 +31,13 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from cardiojax.datasets import download
+from cardiojax.datasets import prepared
+from cardiojax.input import contract as contract_lib
+from cardiojax.input import sources
+from cardiojax.input import splits as splits_lib
+from cardiojax.input import transforms
+from cardiojax.signal import beats as beats_lib
+from cardiojax.signal import leads as leads_lib
 
 FS = 125
 LENGTH = 187
@@ -202,3 +209,128 @@ class KaggleHeartbeat(download.Builder):
     for name, row, beat, label in zip(source, rows, beats, labels):
       yield f"{name}:{row}", {"ecg": beat[:, None], "label": label,
                               "source_file": name, "row": row}
+
+
+# Loading for training: `load(config.data)`; see `cardiojax.datasets`.
+
+SUBSETS = ("mitbih", "ptbdb")
+NORMALIZATIONS = ("none", "standard", "minmax")
+# Names under which a record's lead II is accepted by `prepare_record`.
+ACCEPTED_LEADS = ("MLII", "II")
+
+
+def load(data_config) -> splits_lib.Splits:
+  """The Kaggle heartbeat CSVs of `config.data.subset` as in-memory sources.
+
+  `data_config` fields: subset ('mitbih': AAMI classes N, S, V, F, Q;
+  'ptbdb': normal vs abnormal), manual_dir, data_dir, files (the two CSVs
+  relative to manual_dir: mitbih train, test; ptbdb normal, abnormal),
+  validation_fraction and split_seed (a class-stratified part of the
+  builder's train split held out for validation), normalization ('none',
+  'standard' or 'minmax'). One beat = (187, 1) at 125 Hz, unitless ([0, 1]
+  per 10 s window).
+  """
+  subset, files = data_config.subset, tuple(data_config.files)
+  if subset not in SUBSETS:
+    raise ValueError(f"config.data.subset: expected one of {SUBSETS}, got "
+                     f"{subset!r}")
+  if len(files) != 2:
+    raise ValueError(f"config.data.files: expected two CSV names, got {files}")
+  if not 0 < data_config.validation_fraction < 1:
+    raise ValueError(f"config.data.validation_fraction: expected a fraction in "
+                     f"(0, 1), got {data_config.validation_fraction}")
+  if data_config.normalization not in NORMALIZATIONS:
+    raise ValueError(f"config.data.normalization: expected one of "
+                     f"{NORMALIZATIONS}, got {data_config.normalization!r}")
+  builder = prepared.prepared_builder(
+      KaggleHeartbeat, KaggleHeartbeatConfig(
+          name=prepared.config_name(subset, (subset, files)), task=subset,
+          files=files, description=f"{subset} from {files}"), data_config)
+  tables = {}
+  for split in ("train", "test"):
+    columns = prepared.read_all(builder.as_data_source(split),
+                                ("ecg", "label", "source_file", "row"))
+    ids = np.asarray([f"{f.decode()}:{r}" for f, r in
+                      zip(columns["source_file"], columns["row"])])
+    tables[split] = (columns["ecg"].astype(np.float32),
+                     columns["label"].astype(np.int32), ids)
+  x, y, ids = tables.pop("train")
+  train, validation = stratified_split(y, data_config.validation_fraction,
+                                       data_config.split_seed)
+  tables["train"] = (x[train], y[train], ids[train])
+  tables["validation"] = (x[validation], y[validation], ids[validation])
+  normalizer = None
+  if data_config.normalization != "none":
+    normalizer = transforms.Normalizer.fit(tables["train"][0],
+                                           data_config.normalization)
+  metadata = builder.info.metadata
+  contract = contract_lib.InputContract(
+      corpus="kaggle_heartbeat", preparation="kaggle_beats",
+      sampling_rate_hz=FS, window_samples=LENGTH,
+      lead_names=tuple(metadata["lead_names"]), input_shape=(LENGTH, 1),
+      units="mV", input_units=metadata["units"] + (
+          "" if normalizer is None else f", then {normalizer.mode}-normalised"),
+      normalizer=None if normalizer is None else normalizer.to_dict(),
+      window_policy={"kind": "kaggle_beat", "peak_threshold":
+                     beats_lib.PEAK_THRESHOLD},
+      features={"accepted_leads": ACCEPTED_LEADS}, target_units="class index")
+  normalize = _normalizer(contract)
+  split_sources = {
+      split: sources.ArraySource({
+          "inputs": (x if normalize is None else
+                     (x - normalize.offset) / normalize.scale).astype(np.float32),
+          "targets": y})
+      for split, (x, y, _) in tables.items()}
+  class_names = LABEL_NAMES[subset]
+  info = {
+      "class_names": tuple(class_names),
+      "groups": {split: table[2].tolist() for split, table in tables.items()},
+      "patient_disjoint": False,
+      "class_counts": {split: np.bincount(table[1], minlength=len(
+          class_names)).tolist() for split, table in tables.items()},
+      "prepared_dir": str(builder.data_dir),
+  }
+  return splits_lib.Splits(split_sources, contract, info)
+
+
+def _normalizer(contract) -> "transforms.Normalizer | None":
+  d = contract.normalizer
+  return None if d is None else transforms.Normalizer.from_dict(d)
+
+
+def prepare_record(contract, signal, sampling_rate_hz: float,
+                   lead_names) -> np.ndarray:
+  """A (T, C) mV record -> (n, 187, 1) float32 Kaggle-format beats.
+
+  Cuts lead II (or MLII) into beats with Kachuee et al.'s segmentation
+  (`cardiojax.signal.beats.kachuee_beats`), then applies the training
+  normalisation of the contract.
+
+  Raises:
+    ValueError: no lead II, or no beat found (needs >= 10 s with >= 2 R
+      peaks per 10 s window).
+  """
+  signal = np.asarray(signal, np.float32)
+  if signal.ndim != 2 or signal.shape[1] != len(lead_names):
+    raise ValueError(f"signal: expected (time, {len(lead_names)} leads), got "
+                     f"shape {signal.shape}")
+  lead = leads_lib.find_lead(lead_names,
+                             tuple(contract.features["accepted_leads"]))
+  segments, _ = beats_lib.kachuee_beats(signal[:, lead], sampling_rate_hz)
+  if not len(segments):
+    raise ValueError(f"signal: no beats found in {signal.shape[0]} samples at "
+                     f"{sampling_rate_hz} Hz (needs >= 10 s with >= 2 R "
+                     f"peaks per 10 s window)")
+  return prepare_beats(contract, segments[:, :, None])
+
+
+def prepare_beats(contract, segments) -> np.ndarray:
+  """(n, 187, 1) Kaggle-format beats (CSV rows) -> (n, 187, 1) inputs."""
+  segments = np.asarray(segments, np.float32)
+  if segments.ndim != 3 or segments.shape[1:] != (LENGTH, 1):
+    raise ValueError(f"beats: expected (n, {LENGTH}, 1), got shape "
+                     f"{segments.shape}")
+  normalize = _normalizer(contract)
+  if normalize is None:
+    return segments
+  return np.stack([normalize.apply(b) for b in segments])

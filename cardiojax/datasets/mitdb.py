@@ -36,7 +36,17 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from cardiojax.datasets import download
+from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
+from cardiojax.input import contract as contract_lib
+from cardiojax.input import samplers
+from cardiojax.input import sources
+from cardiojax.input import splits as splits_lib
+from cardiojax.input import transforms
+from cardiojax.signal import leads as leads_lib
+from cardiojax.signal import qrs
+from cardiojax.signal import resample as resample_lib
+from cardiojax.signal import spectral
 
 FS = 360
 RECORD_LENGTH = 650000
@@ -235,3 +245,220 @@ class Mitdb(download.Builder):
             "lead_names": leads, "record_id": record, "sample": sample,
             "symbol": symbol, "aami": AAMI_CLASS[symbol],
             "abnormal": NORMAL_NAMES[symbol != "N"]}
+
+
+# Loading for training: `load(config.data)`; see `cardiojax.datasets`.
+
+_LEADS = {("MLII",): 1, ("MLII", "chest"): 2}
+_LABELS = {"abnormal": NORMAL_NAMES, "aami": AAMI_NAMES}
+_INPUTS = ("waveform", "stft")
+_SAMPLERS = ("shuffle", "oversample")
+_NORMALIZATIONS = ("none", "standard", "minmax")
+# Names under which a record's lead II / MLII and its chest lead are accepted.
+_ACCEPTED_LEADS = (("MLII", "II"), ("V1", "V2", "V3", "V4", "V5", "V6"))
+
+
+@dataclasses.dataclass(frozen=True)
+class WindowFeatures:
+  """One (2 * half_window, leads) window in mV -> the model's inputs.
+
+  Attributes:
+    normalizer: per-lead Normalizer of the training windows, or None.
+    stft: None for waveform inputs, else (nperseg, noverlap): the log STFT
+      magnitude of the normalised window, (frames, freqs * leads).
+    stft_normalizer: per-column Normalizer of the training STFT features.
+  """
+  normalizer: transforms.Normalizer | None
+  stft: tuple[int, int] | None
+  stft_normalizer: transforms.Normalizer | None
+
+  @classmethod
+  def from_contract(cls, contract) -> "WindowFeatures":
+    features = contract.features
+    return cls(_from_dict(contract.normalizer),
+               None if features["stft"] is None else tuple(features["stft"]),
+               _from_dict(features["stft_normalizer"]))
+
+  def spectrogram(self, x: np.ndarray) -> np.ndarray:
+    nperseg, noverlap = self.stft
+    return spectral.stft_spectrogram(x, float(FS), nperseg=nperseg,
+                                     noverlap=noverlap, log=True, flatten=True)
+
+  def __call__(self, window: np.ndarray) -> np.ndarray:
+    x = _normalize(self.normalizer, window)
+    if self.stft is None:
+      return x.astype(np.float32)
+    return _normalize(self.stft_normalizer, self.spectrogram(x)).astype(np.float32)
+
+
+def _from_dict(d):
+  return None if d is None else transforms.Normalizer.from_dict(d)
+
+
+def _normalize(normalizer, x: np.ndarray) -> np.ndarray:
+  return x if normalizer is None else normalizer.apply(x)
+
+
+def _fit(mode: str, signals):
+  if mode not in _NORMALIZATIONS:
+    raise ValueError(f"config.data.normalization: expected one of "
+                     f"{_NORMALIZATIONS}, got {mode!r}")
+  return None if mode == "none" else transforms.Normalizer.fit(signals, mode)
+
+
+def _check_choice(value, choices, field: str):
+  if value not in choices:
+    raise ValueError(f"config.data.{field}: expected one of {list(choices)}, "
+                     f"got {value!r}")
+
+
+def _lead_order(lead_names: np.ndarray, num_leads: int,
+                record_ids: np.ndarray) -> np.ndarray:
+  """(n, num_leads) channels: MLII first, then the other (chest) lead."""
+  is_mlii = lead_names == b"MLII"
+  missing = ~is_mlii.any(axis=1)
+  if missing.any():
+    raise ValueError(f"record {record_ids[missing][0].decode()}: no MLII lead "
+                     f"({lead_names[missing][0].tolist()}); config.data.leads "
+                     f"needs MLII")
+  mlii = np.argmax(is_mlii, axis=1)
+  return np.stack([mlii, 1 - mlii], axis=1)[:, :num_leads]
+
+
+def load(data_config) -> splits_lib.Splits:
+  """MIT-BIH beat windows, inter-patient DS1/DS2.
+
+  `data_config` fields: manual_dir, data_dir, records (None = all 48, or a
+  subset), half_window (samples each side at 360 Hz; 720 = +/-2 s),
+  num_validation and split_seed (DS1 records drawn for validation), label
+  ('abnormal': N vs the rest; 'aami': N, S, V, F, Q), leads (('MLII',) or
+  ('MLII', 'chest')), input ('waveform': (2 half_window, leads); 'stft': log
+  STFT magnitudes (frames, freqs * leads)), stft_nperseg, stft_noverlap,
+  normalization ('none', 'standard', 'minmax'; per lead, and per STFT column),
+  normalization_windows (training windows drawn with split_seed for the
+  statistics), sampler ('shuffle', or 'oversample': the training source lists
+  every class as often as the largest, `samplers.balanced_indices` drawn once
+  and reshuffled every epoch by the pipeline). Paced records (102, 104, 107,
+  217) are excluded, as in de Chazal 2004.
+
+  Memory: the windows (~100k x 1440 x 2 floats, ~1.1 GB) stay on disk;
+  `WindowSource` reads and featurises them on access.
+  """
+  _check_choice(tuple(data_config.leads), _LEADS, "leads")
+  _check_choice(data_config.label, _LABELS, "label")
+  _check_choice(data_config.input, _INPUTS, "input")
+  _check_choice(data_config.sampler, _SAMPLERS, "sampler")
+  records = None if data_config.records is None else tuple(data_config.records)
+  builder_config = MitdbConfig(
+      name=prepared.config_name("beats", (records, data_config.half_window,
+                                          data_config.num_validation,
+                                          data_config.split_seed)),
+      records=records, half_window=data_config.half_window,
+      num_validation=data_config.num_validation, seed=data_config.split_seed,
+      description="cardiojax beat windows")
+  builder = prepared.prepared_builder(Mitdb, builder_config, data_config)
+  num_leads = _LEADS[tuple(data_config.leads)]
+  read, groups = {}, {}
+  for split in ("train", "validation", "test"):
+    if split not in builder.info.splits:
+      raise ValueError(f"config.data.records: no {split} record among "
+                       f"{records} (splits: {builder.info.metadata['split_records']})")
+    data_source = builder.as_data_source(split)
+    columns = prepared.read_all(data_source, (data_config.label, "lead_names",
+                                              "record_id"))
+    groups[split] = sorted({r.decode() for r in columns["record_id"]})
+    read[split] = (data_source, np.arange(len(data_source)),
+                   columns[data_config.label],
+                   _lead_order(columns["lead_names"], num_leads,
+                               columns["record_id"]))
+  splits_lib.assert_disjoint(groups)
+  features = _fit_window_features(
+      sources.WindowSource(*read["train"], np.asarray), data_config)
+  contract = contract_lib.InputContract(
+      corpus="mitdb", preparation="beat_windows", sampling_rate_hz=FS,
+      window_samples=2 * data_config.half_window,
+      lead_names=("MLII", "chest (V1, V2, V4 or V5 by record)")[:num_leads],
+      input_shape=(), units="mV",
+      input_units=("mV" if data_config.input == "waveform"
+                   else "log STFT magnitude of the window") + (
+                       "" if data_config.normalization == "none"
+                       else f", {data_config.normalization}-normalised"),
+      normalizer=None if features.normalizer is None else
+      features.normalizer.to_dict(),
+      window_policy={"kind": "beat", "half_window": data_config.half_window,
+                     "detector": "cardiojax.signal.qrs.qrs_peaks"},
+      features={"stft": features.stft, "stft_normalizer":
+                None if features.stft_normalizer is None else
+                features.stft_normalizer.to_dict(),
+                "accepted_leads": _ACCEPTED_LEADS[:num_leads]},
+      target_units="class index")
+  features = WindowFeatures.from_contract(contract)
+  windows = {split: sources.WindowSource(*columns, features)
+             for split, columns in read.items()}
+  if data_config.sampler == "oversample":
+    windows["train"] = windows["train"].subset(samplers.balanced_indices(
+        windows["train"].targets, mode="over", seed=data_config.split_seed))
+  contract = dataclasses.replace(
+      contract, input_shape=windows["train"][0]["inputs"].shape)
+  class_names = _LABELS[data_config.label]
+  info = {
+      "class_names": tuple(class_names),
+      "groups": groups,
+      "patient_disjoint": True,
+      "class_counts": {split: np.bincount(w.targets, minlength=len(
+          class_names)).tolist() for split, w in windows.items()},
+      "center_index": data_config.half_window,
+      "prepared_dir": str(builder.data_dir),
+  }
+  return splits_lib.Splits(windows, contract, info)
+
+
+def _fit_window_features(train, data_config) -> WindowFeatures:
+  """Normalisation of the window (and STFT) features from training windows."""
+  count = min(len(train), data_config.normalization_windows)
+  rng = np.random.default_rng(data_config.split_seed)
+  sample = [train.window(i) for i in
+            np.sort(rng.choice(len(train), count, replace=False))]
+  normalizer = _fit(data_config.normalization, sample)
+  stft = None
+  if data_config.input == "stft":
+    stft = (data_config.stft_nperseg, data_config.stft_noverlap)
+  features = WindowFeatures(normalizer, stft, None)
+  if stft is None:
+    return features
+  spectrograms = [features.spectrogram(_normalize(normalizer, w))
+                  for w in sample]
+  return dataclasses.replace(features, stft_normalizer=_fit(
+      data_config.normalization, spectrograms))
+
+
+def prepare_record(contract, signal, sampling_rate_hz: float,
+                   lead_names) -> np.ndarray:
+  """A (T, C) mV record -> (n, T', C') inputs, one per detected beat.
+
+  Resamples the record to 360 Hz, keeps lead MLII (or II) and, for two-lead
+  models, the first chest lead V1..V6; finds QRS complexes on the MLII lead
+  with `cardiojax.signal.qrs.qrs_peaks` and cuts a window of 2 * half_window
+  samples centred on each one that lies inside the record.
+
+  Raises:
+    ValueError: a lead the model needs is missing, or no beat lies at least
+      half a window from both ends.
+  """
+  signal = np.asarray(signal, np.float32)
+  if signal.ndim != 2 or signal.shape[1] != len(lead_names):
+    raise ValueError(f"signal: expected (time, {len(lead_names)} leads), got "
+                     f"shape {signal.shape}")
+  half_window = contract.window_policy["half_window"]
+  channels = [leads_lib.find_lead(lead_names, tuple(accepted))
+              for accepted in contract.features["accepted_leads"]]
+  x = resample_lib.resample(signal[:, channels], sampling_rate_hz, FS)
+  peaks = qrs.qrs_peaks(x[:, 0], FS)
+  peaks = peaks[(peaks >= half_window) & (peaks + half_window <= len(x))]
+  if not len(peaks):
+    raise ValueError(f"signal: no beat found at least {half_window} "
+                     f"samples (at 360 Hz) from both ends of the "
+                     f"{signal.shape[0]} samples at {sampling_rate_hz} Hz")
+  features = WindowFeatures.from_contract(contract)
+  return np.stack([features(x[p - half_window:p + half_window])
+                   for p in peaks])

@@ -46,8 +46,10 @@ from absl import logging
 import numpy as np
 import tensorflow_datasets as tfds
 
-from cardiojax.datasets import splits as splits_lib
+from cardiojax.input import splits as splits_lib
+from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
+from cardiojax.input import records
 from cardiojax.signal import leads as leads_lib
 
 LABEL_NAMES = {
@@ -323,3 +325,69 @@ class Ptbxl(tfds.core.GeneratorBasedBuilder):
           "sex": row["sex"],
           "age": row["age"],
       }
+
+
+# Loading for training: `load(config.data)`; see `cardiojax.datasets`.
+
+_TARGETS = ("labels", "age", "leads")
+
+
+def load(data_config) -> splits_lib.Splits:
+  """PTB-XL for one of three targets (`config.data.target`).
+
+  - 'labels': multi-label classification on `config.data.label_set`;
+    targets (K,) float32 multi-hot over `LABEL_NAMES[label_set]`; records
+    without a label of the set are dropped, as the benchmark does.
+  - 'age': regression of age in years; records without an age are dropped
+    and ages above `config.data.max_age_years` (PTB-XL codes ages above 89
+    as 300) are set to it.
+  - 'leads': the 12 leads (T, 12) in mV from `config.data.input_leads`
+    (lead reconstruction): inputs keep 12 channels with the leads not given
+    set to zero; targets are the 12 unnormalised leads in mV.
+
+  Splits by `strat_fold` (`config.data.*_folds`); no patient in two splits.
+  """
+  if data_config.target not in _TARGETS:
+    raise ValueError(f"config.data.target: expected one of {_TARGETS}, got "
+                     f"{data_config.target!r}")
+  keys = {"labels": (data_config.label_set,), "age": ("age",),
+          "leads": ()}[data_config.target]
+  if data_config.target == "labels" and data_config.label_set not in LABEL_NAMES:
+    raise ValueError(f"config.data.label_set: expected one of "
+                     f"{sorted(LABEL_NAMES)}, got {data_config.label_set!r}")
+  builder = prepared.prepared_builder(
+      Ptbxl, data_config.builder_config, data_config,
+      skip_missing_records=data_config.skip_missing_records)
+  data_sources, refs, fields = prepared.read_fields(
+      builder, ("strat_fold", "patient_id", *keys))
+  info = {}
+  if data_config.target == "labels":
+    labels = fields[data_config.label_set].astype(np.float32)
+    keep = labels.sum(axis=1) > 0
+    info = {"class_names": LABEL_NAMES[data_config.label_set],
+            "records_without_label_dropped": int((~keep).sum())}
+  elif data_config.target == "age":
+    keep = np.isfinite(fields["age"].astype(np.float32))
+    info = {"max_age_years": data_config.max_age_years}
+  else:
+    keep = np.ones(len(refs), bool)
+  refs = [r for r, k in zip(refs, keep) if k]
+  fields = {key: value[keep] for key, value in fields.items()}
+  if data_config.target == "labels":
+    targets = fields[data_config.label_set].astype(np.float32)
+  elif data_config.target == "age":
+    targets = np.minimum(fields["age"].astype(np.float32),
+                         np.float32(data_config.max_age_years))
+  else:
+    targets = None
+  return records.build_record_splits(
+      data_config, corpus="ptbxl", data_sources=data_sources, refs=refs,
+      fs=builder.info.metadata["sampling_rate_hz"],
+      folds=fields["strat_fold"], patients=fields["patient_id"],
+      targets=targets, zero_missing=data_config.target == "leads",
+      target_units={"labels": "multi-hot", "age": "years",
+                    "leads": "mV"}[data_config.target],
+      info=info)
+
+
+prepare_record = records.prepare_record

@@ -8,6 +8,7 @@ without negatives in the validation set keeps `default`.
 
 import numpy as np
 
+from cardiojax.evaluate import decisions
 from cardiojax.evaluate import metrics
 
 METHODS = ("f1", "youden")
@@ -51,5 +52,11 @@ def fit_thresholds(val_probs: np.ndarray, val_targets: np.ndarray,
 
 
 def apply_thresholds(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-  """(N, K) or (N,) int decisions: 1 where probs >= the class threshold."""
-  return (np.asarray(probs) >= np.asarray(thresholds)).astype(np.int64)
+  """(N, K) or (N,) int decisions: 1 where probs >= the class threshold.
+
+  The thresholded kinds of `decisions`: (N,) binary probabilities with one
+  threshold, (N, K) multi-label probabilities with (K,) or one threshold.
+  """
+  if np.ndim(probs) == 1:
+    return decisions.binary_decisions(probs, thresholds)
+  return decisions.multi_label_decisions(probs, thresholds)

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from cardiojax.evaluate import decisions
 from cardiojax.explain import attributions
 
 
@@ -41,7 +42,8 @@ def lead_occluded_predictions(model, predict: Callable, variables, x: jax.Array)
 
 def lead_importance(model, variables, predict: Callable, source, indices: Sequence[int], *,
                     metric_fn: Callable[[np.ndarray, np.ndarray], float],
-                    attribution_fn: Callable | None = None, batch_size: int = 32):
+                    attribution_fn: Callable | None = None, batch_size: int = 32,
+                    thresholds=None):
   """Per-lead attribution mass and lead-occlusion metric drop over examples of a split.
 
   Args:
@@ -51,8 +53,11 @@ def lead_importance(model, variables, predict: Callable, source, indices: Sequen
     indices: examples of `source` to use.
     metric_fn: `metric_fn(predictions, targets) -> float`, higher is better.
     attribution_fn: `attribution_fn(model, variables, x, target)` -> (B, T, C); the
-      target is each example's predicted class. Default `attributions.gradient_x_input`.
+      target is each example's predicted class (`attribution_targets`). Default
+      `attributions.gradient_x_input`.
     batch_size: examples per batch (the last batch is smaller, nothing is dropped).
+    thresholds: the task's fitted thresholds, for the predicted class of (B,)
+      binary probabilities (None: 0.5).
 
   Returns:
     `(mass, drop)`: mean attribution share per lead (C,) (sums to 1) and
@@ -64,8 +69,9 @@ def lead_importance(model, variables, predict: Callable, source, indices: Sequen
     examples = [source[int(i)] for i in indices[start:start + batch_size]]
     x = jnp.asarray(np.stack([e["inputs"] for e in examples]), jnp.float32)
     preds = np.asarray(lead_occluded_predictions(model, predict, variables, x))
-    classes = predicted_classes(preds[0])
-    masses.append(attribution_mass(attribution_fn(model, variables, x, classes)))
+    classes = predicted_classes(preds[0], thresholds)
+    masses.append(attribution_mass(
+        attribution_fn(model, variables, x, attribution_targets(preds[0], classes))))
     predictions.append(preds)
     targets.extend(e["targets"] for e in examples)
   predictions = np.concatenate(predictions, axis=1)
@@ -74,14 +80,33 @@ def lead_importance(model, variables, predict: Callable, source, indices: Sequen
   return np.concatenate(masses).mean(axis=0), scores[0] - scores[1:]
 
 
-def predicted_classes(predictions: np.ndarray) -> np.ndarray:
-  """Class to explain per example: argmax of (B, K) scores, or (B,) int classes as they are."""
+def predicted_classes(predictions: np.ndarray, thresholds=None) -> np.ndarray:
+  """Class to explain per example (B,), by `cardiojax.evaluate.decisions`.
+
+  Args:
+    predictions: (B, K) probabilities: the most probable class (softmax argmax;
+      for a multi-label model its most probable label); (B,) float
+      probabilities of a single-output binary model: 1 where >= the threshold;
+      or (B,) int classes, kept as they are.
+    thresholds: the binary task's fitted threshold (None: 0.5); unused for (B, K).
+  """
   predictions = np.asarray(predictions)
   if predictions.ndim == 2:
-    return predictions.argmax(axis=1)
+    return decisions.softmax_decisions(predictions)
   if predictions.ndim == 1 and np.issubdtype(predictions.dtype, np.integer):
     return predictions
+  if predictions.ndim == 1:
+    return decisions.binary_decisions(predictions, thresholds)
   raise ValueError(f"cannot pick a class from predictions of shape {predictions.shape}")
+
+
+def attribution_targets(predictions: np.ndarray, classes: np.ndarray):
+  """The attribution target of `predicted_classes`: output index per example, or None.
+
+  A single-output binary model ((B,) predictions) has one logit, the evidence for
+  the positive class, whatever the decided class: its target is that output (None).
+  """
+  return None if np.ndim(predictions) == 1 else classes
 
 
 def ranked_table(lead_names: Sequence[str], mass: np.ndarray, drop: np.ndarray) -> list[dict]:

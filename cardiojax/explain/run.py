@@ -10,6 +10,7 @@
 - `lead_importance.{md,json,png}`: the dataset-level ranked lead table.
 """
 
+import functools
 import json
 import pathlib
 from typing import Callable, Sequence
@@ -17,6 +18,7 @@ from typing import Callable, Sequence
 import jax
 import numpy as np
 
+from cardiojax.evaluate import decisions
 from cardiojax.explain import attributions
 from cardiojax.explain import gradcam
 from cardiojax.explain import lead_importance
@@ -34,26 +36,35 @@ def _predict_all(predict_fn, variables, source, indices, batch_size):
   return np.concatenate(predictions), np.stack(targets)
 
 
-def correct(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
-  """(N,) bool: argmax matches an int class (N,); or all labels at 0.5 match multi-hot (N, K)."""
+def correct(predictions: np.ndarray, targets: np.ndarray, thresholds=None) -> np.ndarray:
+  """(N,) bool: whether the task's decision of each example matches its targets.
+
+  Decisions are those of `cardiojax.evaluate.decisions` at the task's fitted
+  `thresholds` (None: 0.5). Int class targets (N,): the predicted class (argmax of
+  (N, K) probabilities, or (N,) binary probabilities at the threshold) equals it;
+  multi-hot targets (N, K): every label decided at its threshold matches.
+  """
+  targets = np.asarray(targets)
   if targets.ndim == 1:
-    return lead_importance.predicted_classes(predictions) == targets
-  return np.all((predictions > 0.5) == (targets > 0.5), axis=1)
+    return lead_importance.predicted_classes(predictions, thresholds) == targets
+  decided = decisions.multi_label_decisions(predictions, thresholds)
+  return np.all(decided == (targets > 0.5), axis=1)
 
 
-def accuracy(predictions: np.ndarray, targets: np.ndarray) -> float:
+def accuracy(predictions: np.ndarray, targets: np.ndarray, thresholds=None) -> float:
   """Share of examples that `correct` accepts."""
-  return float(correct(predictions, targets).mean())
+  return float(correct(predictions, targets, thresholds).mean())
 
 
 def select_records(predictions: np.ndarray, targets: np.ndarray, *, num_confident: int,
-                   num_misclassified: int) -> list[tuple[int, str]]:
+                   num_misclassified: int, thresholds=None) -> list[tuple[int, str]]:
   """(position, reason) of the most confident correct and the most confident wrong examples.
 
-  Confidence is the largest predicted probability of an example.
+  Confidence is the largest predicted probability of an example; `thresholds` are
+  the task's, for `correct`.
   """
   confidence = np.asarray(predictions).reshape(len(predictions), -1).max(axis=1)
-  ok = correct(predictions, targets)
+  ok = correct(predictions, targets, thresholds)
   order = np.argsort(-confidence, kind="stable")
   chosen = [(int(i), "most confident") for i in order[ok[order]][:num_confident]]
   chosen += [(int(i), "misclassified") for i in order[~ok[order]][:num_misclassified]]
@@ -84,7 +95,9 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
   Args:
     model: `nn.Module` or callable `f(variables, x) -> (outputs, intermediates)`.
     variables: restored model variables ({'params', 'batch_stats'?}).
-    task: has a jit-safe `predict(outputs)` returning probabilities (N, K).
+    task: has a jit-safe `predict(outputs)` returning probabilities (N, K) or (N,)
+      (single-output binary), and optionally fitted `thresholds` used to decide
+      which predictions are correct and the class of binary ones.
     source: random access, `source[i] -> {'inputs': (T, C) mV, 'targets': ...}`,
       usually the test split.
     out_dir: folder to write into (created).
@@ -103,7 +116,7 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     importance_method: attribution method (a key of the record arrays other than
       `grad_cam`) whose per-lead mass is ranked.
     metric: `(name, fn(predictions, targets) -> float)` for the lead-occlusion
-      drop; default `("accuracy", accuracy)`.
+      drop; default `("accuracy", accuracy)` at the task's thresholds.
     batch_size: examples per forward pass.
     seed: SmoothGrad noise seed.
 
@@ -113,7 +126,9 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
   """
   out_dir = pathlib.Path(out_dir)
   (out_dir / "records").mkdir(parents=True, exist_ok=True)
-  metric_name, metric_fn = metric or ("accuracy", accuracy)
+  thresholds = getattr(task, "thresholds", None)
+  metric_name, metric_fn = metric or ("accuracy",
+                                      functools.partial(accuracy, thresholds=thresholds))
   predict = task.predict
   predict_fn = jax.jit(lambda v, x: predict(attributions.apply_model(model, v, x)[0]))
   first = source[0]["inputs"]
@@ -139,7 +154,8 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     all_indices = np.arange(len(source))
     predictions, targets = _predict_all(predict_fn, variables, source, all_indices, batch_size)
     chosen = [(int(all_indices[i]), reason) for i, reason in select_records(
-        predictions, targets, num_confident=num_confident, num_misclassified=num_misclassified)]
+        predictions, targets, num_confident=num_confident, num_misclassified=num_misclassified,
+        thresholds=thresholds)]
   else:
     chosen = [(int(i), "requested") for i in records]
 
@@ -149,8 +165,9 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     examples = [source[i] for i, _ in batch]
     x = np.stack([e["inputs"] for e in examples]).astype(np.float32)
     preds = np.asarray(predict_fn(variables, x))
-    classes = lead_importance.predicted_classes(preds)
-    arrays = {name: np.asarray(fn(model, variables, x, classes)) for name, fn in methods.items()}
+    classes = lead_importance.predicted_classes(preds, thresholds)
+    target = lead_importance.attribution_targets(preds, classes)
+    arrays = {name: np.asarray(fn(model, variables, x, target)) for name, fn in methods.items()}
     for b, ((index, reason), example) in enumerate(zip(batch, examples)):
       stem = out_dir / "records" / f"{index:05d}"
       np.savez_compressed(stem.with_suffix(".npz"), inputs=x[b], targets=example["targets"],
@@ -172,7 +189,8 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
   indices = np.arange(len(source)) if importance_indices is None else importance_indices
   mass, drop = lead_importance.lead_importance(
       model, variables, predict, source, indices, metric_fn=metric_fn,
-      attribution_fn=methods[importance_method], batch_size=batch_size)
+      attribution_fn=methods[importance_method], batch_size=batch_size,
+      thresholds=thresholds)
   rows = lead_importance.ranked_table(lead_names, mass, drop)
   (out_dir / "lead_importance.md").write_text(lead_importance.to_markdown(rows, metric_name))
   (out_dir / "lead_importance.json").write_text(lead_importance.to_json(rows, metric_name))

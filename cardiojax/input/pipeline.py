@@ -1,4 +1,4 @@
-"""Grain pipelines for training and evaluation, and host-to-global batches.
+"""Grain pipelines for training and evaluation.
 
 Training reads a seeded, per-epoch reshuffled, per-process shard of a source as
 an endless, checkpointable grain iterator. Evaluation reads every example of a
@@ -9,10 +9,7 @@ masked (`mask` = 0), never dropped.
 from typing import Callable, Iterator
 
 import grain
-import jax
 import numpy as np
-from jax.experimental import multihost_utils
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 
 def train_iterator(source, *, batch_size: int, seed: int,
@@ -95,23 +92,3 @@ def pad_batch(batch: dict, num_real: int, batch_size: int):
     padded[key] = np.concatenate([value, pad])
   padded["mask"] = (np.arange(batch_size) < num_real).astype(np.float32)
   return padded
-
-
-def data_mesh() -> Mesh:
-  """A 1D mesh over all (global) devices with the axis name 'data'."""
-  return Mesh(np.asarray(jax.devices()), ("data",))
-
-
-def global_batch(local_batch: dict, mesh: Mesh) -> dict:
-  """Turns this process's batch into global jax.Arrays sharded on 'data'."""
-  sharding = NamedSharding(mesh, PartitionSpec("data"))
-  return jax.tree.map(
-      lambda x: jax.make_array_from_process_local_data(sharding, np.asarray(x)),
-      local_batch)
-
-
-def to_host(tree):
-  """Gathers global arrays to every host as numpy (process-local order)."""
-  if jax.process_count() == 1:
-    return jax.tree.map(np.asarray, tree)
-  return multihost_utils.process_allgather(tree, tiled=True)

@@ -1,63 +1,259 @@
-"""Reading one record of any supported format, for --mode=predict.
+"""Whole records (12-lead, simulated) as model inputs, from the input contract.
 
-Formats, by file name:
-- WFDB (`NAME.hea`, `NAME` or its `.dat` / `.mat` signal file with the `.hea`
-  beside it): MIT-BIH, PTB, PTB-XL records and the PhysioNet/CinC 2020-21
-  form, at the header's sampling rate with its lead names;
-- `.mat` alone: an original CPSC 2018 file (12 leads at 500 Hz);
-- `.npy` of shape (500, 10): LLNL electrode potentials (1 kHz), turned into
-  the 12 standard leads;
-- `.csv`: Kaggle-style beats, one per row (187 values at 125 Hz and a label).
+`RecordPreprocessor.from_contract(contract)` is the one mapping from a record
+(T, 12) mV in `STANDARD_12` order at any rate to model inputs, used by the
+training sources and by every later consumer of a run:
+  1. resample to the contract's rate;
+  2. keep the contract's leads in order (with `zero_missing`, keep all 12 and
+     zero the leads not given: lead reconstruction);
+  3. normalise per lead with the training statistics (or keep mV);
+  4. crop or pad (zeros, in normalised units) to the window, aligned as the
+     contract says; the training split keeps whole records and crops at random
+     (`transforms.RandomCrop`).
+
+`build_record_splits` makes the sources of every split of a corpus whose
+records are read lazily from tfds data sources (PTB-XL, CPSC 2018, CinC).
 """
 
+from collections.abc import Sequence
 import dataclasses
-import pathlib
 
 import numpy as np
 
-from cardiojax.signal import leads
+from cardiojax.input import contract as contract_lib
+from cardiojax.input import splits as splits_lib
+from cardiojax.input import transforms
+from cardiojax.signal import leads as leads_lib
+from cardiojax.signal import resample as resample_lib
+from cardiojax.signal import windows
+
+_SPLITS = ("train", "validation", "test")
+_NORMALIZATION_SEED = 0
 
 
 @dataclasses.dataclass(frozen=True)
-class RawRecord:
-  """A record in physical units.
+class RecordPreprocessor:
+  """A (T, 12) mV record at any rate -> model inputs.
 
   Attributes:
-    signal: (time, leads) float32 mV, or (beats, 187, 1) for beat CSVs.
-    sampling_rate_hz: samples per second.
-    lead_names: names of the signal's columns.
-    is_beats: True when `signal` already holds segmented beats.
+    sampling_rate_hz: the model's rate in Hz.
+    input_leads: names of the leads the model is given.
+    zero_missing: keep 12 channels with the leads not in `input_leads` set to
+      zero (lead reconstruction); False keeps only `input_leads`, in order.
+    normalizer: per-lead `transforms.Normalizer` over the kept channels, or
+      None (inputs in mV).
+    length: crop or pad to this many samples; None keeps the length.
+    align: 'start' or 'center' (`windows.crop_or_pad`).
   """
-  signal: np.ndarray
   sampling_rate_hz: float
-  lead_names: tuple[str, ...]
-  is_beats: bool = False
+  input_leads: tuple[str, ...]
+  zero_missing: bool
+  normalizer: transforms.Normalizer | None
+  length: int | None
+  align: str
+
+  @classmethod
+  def from_contract(cls, contract: contract_lib.InputContract):
+    normalizer = contract.normalizer
+    return cls(
+        sampling_rate_hz=contract.sampling_rate_hz,
+        input_leads=tuple(contract.features["input_leads"]),
+        zero_missing=bool(contract.features["zero_missing"]),
+        normalizer=None if normalizer is None else
+        transforms.Normalizer.from_dict(normalizer),
+        length=contract.window_samples, align=contract.window_policy["align"])
+
+  def channels(self, ecg, fs: float) -> np.ndarray:
+    """Resampled, lead-selected, unnormalised (T', C) signal in mV."""
+    x = resample_lib.resample(ecg, fs, self.sampling_rate_hz)
+    indices = leads_lib.lead_indices(self.input_leads)
+    if not self.zero_missing:
+      return leads_lib.select_leads(x, indices)
+    keep = np.zeros((1, x.shape[1]), np.float32)
+    keep[0, list(indices)] = 1.0
+    return x * keep
+
+  def __call__(self, ecg, fs: float) -> np.ndarray:
+    """(length or T', C) float32 inputs."""
+    x = self.channels(ecg, fs)
+    if self.normalizer is not None:
+      x = self.normalizer.apply(x)
+    if self.length is not None:
+      x = windows.crop_or_pad(x, self.length, align=self.align)
+    return x
+
+  def with_length(self, length: int | None) -> "RecordPreprocessor":
+    return dataclasses.replace(self, length=length)
 
 
-def read_record_file(path) -> RawRecord:
-  """Reads `path` in the format its name implies (see the module docstring)."""
-  path = pathlib.Path(path)
-  suffix = path.suffix.lower()
-  if (suffix in (".hea", ".dat", ".mat", "") and
-      path.with_suffix(".hea").exists()):
-    from cardiojax.datasets import wfdb_io  # pylint: disable=g-import-not-at-top
-    record = wfdb_io.read_record(path.with_suffix(""))
-    return RawRecord(record.signal, float(record.fs), tuple(record.lead_names))
-  if suffix == ".mat":
-    from cardiojax.datasets import cpsc2018  # pylint: disable=g-import-not-at-top
-    signal, _ = cpsc2018.read_cpsc_mat(path)
-    return RawRecord(signal, 500.0, leads.STANDARD_12)
-  if suffix == ".npy":
-    array = np.load(path, allow_pickle=False)
-    if array.ndim != 2 or array.shape[1] != len(leads.ELECTRODES_10):
-      raise ValueError(f"{path}: array of shape {array.shape}; expected LLNL "
-                       f"electrode potentials (time, 10) {leads.ELECTRODES_10}")
-    return RawRecord(leads.standard_leads_from_electrodes(array).astype(np.float32),
-                     1000.0, leads.STANDARD_12)
-  if suffix == ".csv":
-    from cardiojax.datasets import kaggle_heartbeat  # pylint: disable=g-import-not-at-top
-    beats, _ = kaggle_heartbeat.read_csv(path, num_labels=5)
-    return RawRecord(beats[:, :, None], float(kaggle_heartbeat.FS),
-                     ("II",), is_beats=True)
-  raise ValueError(f"{path}: unknown record format {suffix or '(none)'!r}; "
-                   f"expected a WFDB record (.hea/.dat), .mat, .npy or .csv")
+def prepare_record(contract: contract_lib.InputContract, signal,
+                   sampling_rate_hz: float,
+                   lead_names: Sequence[str]) -> np.ndarray:
+  """A record with named leads at any rate -> (1, T, C) model inputs.
+
+  Leads are matched by name (case-insensitively, any order); the model's
+  leads must all be present.
+  """
+  input_leads = tuple(contract.features["input_leads"])
+  ecg = leads_lib.reorder_leads(signal, lead_names, leads_lib.STANDARD_12,
+                                required=input_leads)
+  return RecordPreprocessor.from_contract(contract)(ecg, sampling_rate_hz)[None]
+
+
+class RecordSource:
+  """Lazy random access to mapped records of tfds data sources.
+
+  `source[i]` reads record `refs[i]` and returns {'inputs': preprocess(ecg),
+  'targets': targets[i]}, or with `targets=None` the preprocessed
+  unnormalised 12 leads in mV as targets (lead reconstruction).
+  """
+
+  def __init__(self, data_sources: dict, refs: Sequence[tuple[str, int]],
+               fs: float, preprocess: RecordPreprocessor,
+               targets: np.ndarray | None):
+    if targets is not None and len(targets) != len(refs):
+      raise ValueError(f"targets: {len(targets)} for {len(refs)} records")
+    self.data_sources = data_sources
+    self.refs = list(refs)
+    self.fs = fs
+    self.preprocess = preprocess
+    self.targets = targets
+
+  def __len__(self) -> int:
+    return len(self.refs)
+
+  def ecg(self, index: int) -> np.ndarray:
+    """The raw (T, 12) mV record of example `index`."""
+    split, row = self.refs[index]
+    return self.data_sources[split][row]["ecg"]
+
+  def __getitem__(self, index: int) -> dict[str, np.ndarray]:
+    ecg = self.ecg(int(index))
+    inputs = self.preprocess(ecg, self.fs)
+    if self.targets is not None:
+      return {"inputs": inputs, "targets": self.targets[index]}
+    target = resample_lib.resample(ecg, self.fs, self.preprocess.sampling_rate_hz)
+    if self.preprocess.length is not None:
+      target = windows.crop_or_pad(target, self.preprocess.length,
+                                   align=self.preprocess.align)
+    return {"inputs": inputs, "targets": target}
+
+  def __repr__(self) -> str:
+    return f"RecordSource({len(self)} records, {self.preprocess})"
+
+
+def assign_splits(folds: np.ndarray, patients: np.ndarray,
+                  data_config) -> dict[str, np.ndarray]:
+  """Record indices of each split from `config.data.*_folds`; checks patients.
+
+  Returns:
+    split name -> sorted indices, for the non-empty splits; 'train' and
+    'validation' must be non-empty.
+  """
+  folds_by_split = {split: tuple(data_config[f"{split}_folds"])
+                    for split in _SPLITS}
+  indices = splits_lib.split_by_fold(folds, folds_by_split)
+  splits_lib.assert_disjoint({split: patients[index]
+                              for split, index in indices.items()})
+  for split in ("train", "validation"):
+    if not len(indices[split]):
+      raise ValueError(
+          f"config.data.{split}_folds={folds_by_split[split]}: no prepared "
+          f"record is in these folds; expected some of "
+          f"{sorted(set(folds.tolist()))}")
+  return {split: index for split, index in indices.items() if len(index)}
+
+
+def _fit_normalizer(data_config, data_sources, refs, fs,
+                    preprocess: RecordPreprocessor):
+  """Per-lead statistics of a seeded sample of training records, or None."""
+  if data_config.normalization == "none":
+    return None
+  if data_config.normalization != "standard":
+    raise ValueError(f"config.data.normalization: expected 'standard' or "
+                     f"'none', got {data_config.normalization!r}")
+  count = data_config.normalization_records or len(refs)
+  order = np.random.default_rng(_NORMALIZATION_SEED).permutation(len(refs))
+  sample = sorted(order[:count].tolist())
+  return transforms.Normalizer.fit(
+      preprocess.channels(data_sources[refs[i][0]][refs[i][1]]["ecg"], fs)
+      for i in sample)
+
+
+def _check_lengths(data_config):
+  for key in ("train_length", "eval_length"):
+    value = data_config[key]
+    if not isinstance(value, int) or value < 1:
+      raise ValueError(f"config.data.{key}: expected a number of samples "
+                       f">= 1 at {data_config.sampling_rate_hz} Hz, got "
+                       f"{value!r}")
+  if data_config.eval_align not in ("start", "center"):
+    raise ValueError(f"config.data.eval_align: expected 'start' or 'center', "
+                     f"got {data_config.eval_align!r}")
+
+
+def build_record_splits(data_config, *, corpus: str, data_sources, refs,
+                        fs: float, folds: np.ndarray, patients: np.ndarray,
+                        targets: np.ndarray | None, zero_missing: bool,
+                        target_units: str, info: dict,
+                        indices: dict[str, np.ndarray] | None = None
+                        ) -> splits_lib.Splits:
+  """Sources of every split, the contract, the crop transform and info.
+
+  Args:
+    data_config: `config.data` (sampling_rate_hz, input_leads, train_length,
+      eval_length, eval_align, normalization, normalization_records, *_folds).
+    corpus: the `cardiojax.datasets` module name (written in the contract).
+    data_sources, refs: tfds data sources by builder split and the (split,
+      row) reference of each record.
+    fs: the prepared records' sampling rate in Hz.
+    folds, patients: (N,) fold and patient of each record.
+    targets: (N, ...) targets, or None for the 12 leads in mV.
+    zero_missing: see `RecordPreprocessor`.
+    target_units: unit of the targets.
+    info: corpus-specific provenance entries.
+    indices: split -> record indices, made by the corpus; default: from the
+      folds (`assign_splits`).
+  """
+  _check_lengths(data_config)
+  if indices is None:
+    indices = assign_splits(folds, patients, data_config)
+  input_leads = tuple(data_config.input_leads)
+  preprocess = RecordPreprocessor(
+      sampling_rate_hz=data_config.sampling_rate_hz, input_leads=input_leads,
+      zero_missing=zero_missing, normalizer=None,
+      length=data_config.eval_length, align=data_config.eval_align)
+  train_refs = [refs[i] for i in indices["train"]]
+  normalizer = _fit_normalizer(data_config, data_sources, train_refs, fs,
+                               preprocess)
+  num_channels = 12 if zero_missing else len(input_leads)
+  contract = contract_lib.InputContract(
+      corpus=corpus, preparation="record",
+      sampling_rate_hz=data_config.sampling_rate_hz,
+      window_samples=data_config.eval_length,
+      lead_names=leads_lib.STANDARD_12 if zero_missing else input_leads,
+      input_shape=(data_config.eval_length, num_channels), units="mV",
+      input_units="mV" if normalizer is None else "standardised mV",
+      normalizer=None if normalizer is None else normalizer.to_dict(),
+      window_policy={"kind": "crop_or_pad", "align": data_config.eval_align,
+                     "train_crop": data_config.train_length},
+      features={"input_leads": input_leads, "zero_missing": zero_missing},
+      target_units=target_units)
+  preprocess = RecordPreprocessor.from_contract(contract)
+  sources = {}
+  for split, index in indices.items():
+    split_preprocess = preprocess.with_length(None) if split == "train" else (
+        preprocess)
+    sources[split] = RecordSource(
+        data_sources, [refs[i] for i in index], fs, split_preprocess,
+        None if targets is None else targets[index])
+  crop_keys = ("inputs", "targets") if targets is None else ("inputs",)
+  info = {
+      "groups": {split: sorted(set(patients[index].tolist()))
+                 for split, index in indices.items()},
+      "num_examples": {split: len(index) for split, index in indices.items()},
+      **info,
+  }
+  return splits_lib.Splits(sources, contract, info,
+                           transforms.RandomCrop(data_config.train_length,
+                                                 crop_keys))

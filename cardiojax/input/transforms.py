@@ -9,95 +9,13 @@ from a config-friendly list of (name, kwargs).
 
 from collections.abc import Iterable, Mapping, Sequence
 import dataclasses
-import fractions
 from typing import Any
 
 import grain
 import numpy as np
-from scipy import signal as sp_signal
 
-
-def _as_signal(x, name: str = "x") -> np.ndarray:
-  """Returns `x` as a float32 (time, leads) array or raises naming `name`."""
-  x = np.asarray(x, dtype=np.float32)
-  if x.ndim != 2:
-    raise ValueError(f"{name}: expected a (time, leads) array, got shape {x.shape}")
-  return x
-
-
-def _check_positive(value, name: str):
-  if not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
-    raise ValueError(f"{name}: expected a positive number, got {value!r}")
-
-
-def _check_int(value, name: str, minimum: int):
-  if not isinstance(value, (int, np.integer)) or value < minimum:
-    raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-
-
-# Resampling, cropping, windows, lead selection.
-
-
-def resample(x, from_hz: float, to_hz: float, *,
-             max_denominator: int = 1000) -> np.ndarray:
-  """Resamples with a polyphase anti-aliasing filter (`scipy.signal.resample_poly`).
-
-  The rate ratio `to_hz / from_hz` is approximated by the fraction up/down
-  with down <= `max_denominator` (exact for integer rates such as 360 -> 125
-  Hz = 25/72); the ends are padded with the line through them, which keeps
-  baseline offsets free of edge artefacts.
-
-  Args:
-    x: (time, leads) signal in mV sampled at `from_hz`.
-    from_hz: input sampling rate in Hz.
-    to_hz: output sampling rate in Hz.
-    max_denominator: largest `down` factor of the rational approximation.
-
-  Returns:
-    (ceil(time * up / down), leads) float32 signal in mV sampled at
-    `from_hz * up / down` Hz (= `to_hz` when the ratio is exact).
-  """
-  x = _as_signal(x)
-  _check_positive(from_hz, "from_hz")
-  _check_positive(to_hz, "to_hz")
-  _check_int(max_denominator, "max_denominator", 1)
-  ratio = fractions.Fraction(to_hz / from_hz).limit_denominator(max_denominator)
-  if ratio == 0:
-    raise ValueError(f"to_hz: expected at least from_hz / max_denominator = "
-                     f"{from_hz / max_denominator} Hz, got {to_hz}")
-  if ratio == 1:
-    return x.copy()
-  y = sp_signal.resample_poly(x, ratio.numerator, ratio.denominator, axis=0,
-                              padtype="line")
-  return y.astype(np.float32)
-
-
-def crop_or_pad(x, length: int, *, align: str = "center",
-                pad_value: float = 0.0) -> np.ndarray:
-  """Crops or pads the time axis to `length` samples.
-
-  Args:
-    x: (time, leads) signal in mV.
-    length: output length in samples.
-    align: 'center' keeps the middle (crop) or centres the signal between
-      pads, the extra sample going to the end; 'start' keeps the first
-      `length` samples (crop) or pads at the end.
-    pad_value: value of padded samples in mV.
-
-  Returns:
-    (length, leads) float32 signal in mV.
-  """
-  x = _as_signal(x)
-  _check_int(length, "length", 1)
-  if align not in ("center", "start"):
-    raise ValueError(f"align: expected 'center' or 'start', got {align!r}")
-  excess = x.shape[0] - length
-  if excess >= 0:
-    start = excess // 2 if align == "center" else 0
-    return x[start:start + length].copy()
-  before = -excess // 2 if align == "center" else 0
-  return np.pad(x, ((before, -excess - before), (0, 0)),
-                constant_values=np.float32(pad_value))
+from cardiojax.signal import checks
+from cardiojax.signal import windows
 
 
 def random_crop(x, length: int, rng: np.random.Generator) -> np.ndarray:
@@ -105,106 +23,19 @@ def random_crop(x, length: int, rng: np.random.Generator) -> np.ndarray:
 
   Args:
     x: (time, leads) signal in mV; a signal shorter than `length` is padded
-      with zeros at the end instead (as `crop_or_pad(..., align='start')`).
+      with zeros at the end instead (as `windows.crop_or_pad(..., align='start')`).
     length: output length in samples.
     rng: source of the start sample.
 
   Returns:
     (length, leads) float32 signal in mV.
   """
-  x = _as_signal(x)
-  _check_int(length, "length", 1)
+  x = checks.as_signal(x)
+  checks.check_int(length, "length", 1)
   if x.shape[0] <= length:
-    return crop_or_pad(x, length, align="start")
+    return windows.crop_or_pad(x, length, align="start")
   start = int(rng.integers(0, x.shape[0] - length + 1))
   return x[start:start + length].copy()
-
-
-def window_starts(num_samples: int, length: int, stride: int) -> np.ndarray:
-  """Start samples of the windows made by `sliding_windows`.
-
-  Windows start every `stride` samples; when they do not reach the end, one
-  more window ends at the last sample, so the windows cover the signal.
-
-  Args:
-    num_samples: signal length in samples.
-    length: window length in samples.
-    stride: step between window starts in samples.
-
-  Returns:
-    (n,) int64 start samples, increasing.
-  """
-  _check_int(num_samples, "num_samples", 1)
-  _check_int(length, "length", 1)
-  _check_int(stride, "stride", 1)
-  if num_samples <= length:
-    return np.zeros((1,), np.int64)
-  starts = np.arange(0, num_samples - length + 1, stride, dtype=np.int64)
-  if starts[-1] + length < num_samples:
-    starts = np.append(starts, num_samples - length)
-  return starts
-
-
-def sliding_windows(x, length: int, stride: int) -> np.ndarray:
-  """Cuts a signal into overlapping windows that cover it (see `window_starts`).
-
-  Args:
-    x: (time, leads) signal in mV; a signal shorter than `length` gives one
-      window padded with zeros at the end.
-    length: window length in samples.
-    stride: step between window starts in samples.
-
-  Returns:
-    (n, length, leads) float32 windows in mV.
-  """
-  x = _as_signal(x)
-  starts = window_starts(x.shape[0], length, stride)
-  if x.shape[0] < length:
-    return crop_or_pad(x, length, align="start")[None]
-  return np.stack([x[s:s + length] for s in starts])
-
-
-def aggregate_window_predictions(preds, how: str = "mean") -> np.ndarray:
-  """Aggregates the predictions of one record's windows.
-
-  Args:
-    preds: (n, ...) predictions (probabilities or values) of the `n` windows.
-    how: 'mean' (probabilities, regression values) or 'max' (a finding
-      present in any window, as for multi-label rhythm classes).
-
-  Returns:
-    (...) aggregated predictions.
-  """
-  preds = np.asarray(preds)
-  if preds.ndim < 1 or preds.shape[0] == 0:
-    raise ValueError(f"preds: expected (n >= 1, ...) window predictions, "
-                     f"got shape {preds.shape}")
-  if how == "mean":
-    return preds.mean(axis=0)
-  if how == "max":
-    return preds.max(axis=0)
-  raise ValueError(f"how: expected 'mean' or 'max', got {how!r}")
-
-
-def select_leads(x, indices: Sequence[int]) -> np.ndarray:
-  """Keeps the leads at `indices`, in that order.
-
-  Args:
-    x: (time, leads) signal in mV.
-    indices: lead indices (for names use
-      `cardiojax.signal.leads.lead_indices(names)` on 12-lead data).
-
-  Returns:
-    (time, len(indices)) float32 signal in mV.
-  """
-  x = _as_signal(x)
-  indices = np.asarray(indices)
-  if (indices.ndim != 1 or indices.size == 0
-      or not np.issubdtype(indices.dtype, np.integer)
-      or indices.min() < 0 or indices.max() >= x.shape[1]):
-    raise ValueError(f"indices: expected a non-empty list of lead indices in "
-                     f"[0, {x.shape[1]}), got {indices.tolist()}")
-  return x[:, indices]
 
 
 # Normalisation.
@@ -290,7 +121,7 @@ class Normalizer:
 
   def apply(self, x) -> np.ndarray:
     """Normalises a (time, leads) signal in mV; returns float32 (time, leads)."""
-    x = _as_signal(x)
+    x = checks.as_signal(x)
     if x.shape[1] != self.offset.shape[0]:
       raise ValueError(f"x: expected {self.offset.shape[0]} leads, got shape {x.shape}")
     return (x - self.offset) / self.scale
@@ -324,7 +155,7 @@ def scale_amplitude(x, rng: np.random.Generator, *, low: float = 0.8,
   Returns:
     (time, leads) float32 signal in mV.
   """
-  x = _as_signal(x)
+  x = checks.as_signal(x)
   if not 0 <= low <= high:
     raise ValueError(f"low, high: expected 0 <= low <= high, got {low}, {high}")
   factor = rng.uniform(low, high, size=(1, x.shape[1]) if per_lead else ())
@@ -345,8 +176,8 @@ def time_shift(x, rng: np.random.Generator, *, max_shift: int,
   Returns:
     (time, leads) float32 signal in mV: out[t] = x[t - shift].
   """
-  x = _as_signal(x)
-  _check_int(max_shift, "max_shift", 0)
+  x = checks.as_signal(x)
+  checks.check_int(max_shift, "max_shift", 0)
   shift = int(rng.integers(-max_shift, max_shift + 1))
   if wrap:
     return np.roll(x, shift, axis=0)
@@ -374,7 +205,7 @@ def gaussian_noise(x, rng: np.random.Generator, *, std: float | None = None,
   Returns:
     (time, leads) float32 signal in mV.
   """
-  x = _as_signal(x)
+  x = checks.as_signal(x)
   if (std is None) == (snr_db is None):
     raise ValueError(f"std, snr_db: expected exactly one, got std={std}, snr_db={snr_db}")
   if std is not None:
@@ -410,9 +241,9 @@ def baseline_wander(x, rng: np.random.Generator, *, fs: float,
   Returns:
     (time, leads) float32 signal in mV.
   """
-  x = _as_signal(x)
-  _check_positive(fs, "fs")
-  _check_int(num_components, "num_components", 1)
+  x = checks.as_signal(x)
+  checks.check_positive(fs, "fs")
+  checks.check_int(num_components, "num_components", 1)
   if max_amplitude < 0:
     raise ValueError(f"max_amplitude: expected an amplitude >= 0 mV, got {max_amplitude}")
   if not 0 <= min_hz <= max_hz <= fs / 2:
@@ -472,3 +303,24 @@ class Augment(grain.transforms.RandomMap):
     return {**element, self.key: x} if is_dict else x
 
   __call__ = random_map
+
+
+class RandomCrop:
+  """Training transform: one random window of `length` samples of `keys`.
+
+  The same window is cut from every key (inputs and sequence targets stay
+  aligned); a record shorter than `length` is padded with zeros at the end.
+  """
+
+  def __init__(self, length: int, keys: Sequence[str] = ("inputs",)):
+    self.length = length
+    self.keys = tuple(keys)
+
+  def __call__(self, example: dict, rng: np.random.Generator) -> dict:
+    num_samples = example[self.keys[0]].shape[0]
+    start = int(rng.integers(0, max(num_samples - self.length, 0) + 1))
+    out = dict(example)
+    for key in self.keys:
+      window = example[key][start:start + self.length]
+      out[key] = windows.crop_or_pad(window, self.length, align="start")
+    return out

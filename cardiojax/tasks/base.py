@@ -32,7 +32,11 @@ class Task(Protocol):
 
   # Optional: `fit(train_targets) -> Task` returns the task with statistics of
   # the training targets (standardisation, class weights, ...); the trainer
-  # calls it when present, before the first step and before evaluation.
+  # calls it when present, before the first step and before evaluation. A
+  # task whose `needs_fit` is false has nothing to fit: the trainer may skip
+  # the call, and reading the training targets for it.
+  # Classification heads also have `decide(probs)`: decisions at the fitted
+  # thresholds (`cardiojax.evaluate.decisions`).
 
 
 def masked_mean(per_example: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:

@@ -5,7 +5,11 @@ Outputs are raw logits; `predict` turns them into probabilities, and the host
 training split (balanced class weights) are filled in by `fit(train_targets)`;
 decision thresholds of the binary and multi-label heads are chosen on the
 validation split by `with_thresholds(val_probs, val_targets)` and then used
-unchanged on every split.
+unchanged on every split; `decide(probs)` turns probabilities into decisions
+at those thresholds (`cardiojax.evaluate.decisions`), for the metrics and for
+any caller. Corpus metrics asked for by name in `config.eval.metrics` (e.g.
+'aami', 'cpsc2018'; `cardiojax.evaluate.named_metrics`) are given to the heads
+as `metric_names` and added under '<name>/'.
 """
 
 import dataclasses
@@ -15,9 +19,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cardiojax.evaluate import aami
-from cardiojax.evaluate import cpsc2018_score as cpsc2018
+from cardiojax.evaluate import decisions as decisions_lib
 from cardiojax.evaluate import metrics as metrics_lib
+from cardiojax.evaluate import named_metrics
 from cardiojax.evaluate import thresholds as thresholds_lib
 from cardiojax.tasks import losses
 
@@ -90,6 +94,8 @@ class BinaryClassification:
     focal_alpha: weight of positives in the focal loss, or None.
     threshold_method: 'f1' or 'youden', used by `with_thresholds`.
     thresholds: the fitted decision threshold (1-tuple); None means 0.5.
+    metric_names: named corpus metrics (`config.eval.metrics`); none applies
+      to binary outputs yet.
   """
   class_names: Sequence[str] = ("negative", "positive")
   loss_name: str = "ce"
@@ -99,12 +105,15 @@ class BinaryClassification:
   focal_alpha: Optional[float] = None
   threshold_method: str = "f1"
   thresholds: Optional[Sequence[float]] = None
+  metric_names: Sequence[str] = ()
 
   def __post_init__(self):
     _check_loss(self.loss_name)
     _check_threshold_method(self.threshold_method)
     object.__setattr__(self, "class_names", tuple(self.class_names))
     _freeze(self, "class_weights", "thresholds")
+    object.__setattr__(self, "metric_names", named_metrics.check(
+        self.metric_names, "binary", self.class_names))
 
   def fit(self, train_targets: np.ndarray) -> "BinaryClassification":
     """Resolves 'balanced' class weights from the training targets (N,)."""
@@ -136,6 +145,10 @@ class BinaryClassification:
     """(B,) probability of the positive class."""
     return jax.nn.sigmoid(outputs.reshape(outputs.shape[0]).astype(jnp.float32))
 
+  def decide(self, probs):
+    """(N,) int classes from (N,) probabilities, at the fitted threshold."""
+    return decisions_lib.binary_decisions(probs, self.thresholds)
+
   def metrics(self, predictions, targets):
     """Metrics of both classes, plus the positive class's own ones.
 
@@ -144,8 +157,7 @@ class BinaryClassification:
     """
     probs = np.asarray(predictions, np.float64)
     labels = np.asarray(targets, np.int64)
-    threshold = 0.5 if self.thresholds is None else self.thresholds[0]
-    predicted = thresholds_lib.apply_thresholds(probs, threshold)
+    predicted = self.decide(probs)
     results = metrics_lib.single_label_metrics(
         labels, predicted, np.stack([1.0 - probs, probs], axis=1),
         self.class_names)
@@ -153,6 +165,8 @@ class BinaryClassification:
     for key in ("precision", "recall", "f1", "auroc", "auprc"):
       results[key] = results[f"{key}/{positive}"]
     results["specificity"] = results[f"recall/{self.class_names[0]}"]
+    results.update(named_metrics.compute(self.metric_names, probs, targets,
+                                         predicted, self.class_names))
     return results
 
   def naive_predictions(self, train_targets, num_examples):
@@ -171,7 +185,8 @@ class MultiClassClassification:
     class_weights: (K,) weights of the true classes, 'balanced' or None.
     label_smoothing: eps of the smoothed one-hot targets.
     focal_gamma: focusing parameter of the focal loss.
-    aami: also report AAMI EC57 Se/+P per class and jκ (classes must be
+    metric_names: named corpus metrics (`config.eval.metrics`), e.g. 'aami'
+      for AAMI EC57 Se/+P per class and jκ under 'aami/' (classes must be
       N, S, V, F[, Q] in that order).
   """
   class_names: Sequence[str] = ()
@@ -179,16 +194,14 @@ class MultiClassClassification:
   class_weights: Optional[Sequence[float] | str] = None
   label_smoothing: float = 0.0
   focal_gamma: float = 2.0
-  aami: bool = False
+  metric_names: Sequence[str] = ()
 
   def __post_init__(self):
     _check_loss(self.loss_name)
     object.__setattr__(self, "class_names", tuple(self.class_names))
     _freeze(self, "class_weights")
-    num_classes = len(self.class_names)
-    if self.aami and self.class_names != aami.AAMI_CLASSES[:num_classes]:
-      raise ValueError(f"task.aami needs class_names in the order "
-                       f"{aami.AAMI_CLASSES}, got {self.class_names}")
+    object.__setattr__(self, "metric_names", named_metrics.check(
+        self.metric_names, "softmax", self.class_names))
 
   def fit(self, train_targets: np.ndarray) -> "MultiClassClassification":
     """Resolves 'balanced' class weights from the training labels (N,)."""
@@ -214,16 +227,19 @@ class MultiClassClassification:
     """(B, K) class probabilities."""
     return jax.nn.softmax(outputs.astype(jnp.float32), axis=-1)
 
+  def decide(self, probs):
+    """(N,) int classes from (N, K) probabilities: the argmax."""
+    return decisions_lib.softmax_decisions(probs)
+
   def metrics(self, predictions, targets):
-    """Single-label metrics of the argmax class (plus AAMI ones if asked)."""
+    """Single-label metrics of the argmax class, plus the named metrics."""
     probs = np.asarray(predictions, np.float64)
     labels = np.asarray(targets, np.int64)
-    predicted = np.argmax(probs, axis=-1)
+    predicted = self.decide(probs)
     results = metrics_lib.single_label_metrics(labels, predicted, probs,
                                                self.class_names)
-    if self.aami:
-      results.update({f"aami/{key}": value for key, value
-                      in aami.aami_metrics(labels, predicted).items()})
+    results.update(named_metrics.compute(self.metric_names, probs, targets,
+                                         predicted, self.class_names))
     return results
 
   def naive_predictions(self, train_targets, num_examples):
@@ -253,8 +269,10 @@ class MultiLabelClassification:
     threshold_method: 'f1' or 'youden', used by `with_thresholds`.
     thresholds: (K,) fitted thresholds; None means 0.5 for every label.
     label_lists: targets are padded class lists instead of multi-hot.
-    cpsc2018: also report the official CPSC2018 score of the argmax label
-      (needs `label_lists` and the 9 classes in the challenge's order).
+    metric_names: named corpus metrics (`config.eval.metrics`), e.g.
+      'cpsc2018' for the official CPSC2018 score of the argmax label under
+      'cpsc2018/' (needs `label_lists` and the 9 classes in the challenge's
+      order).
   """
   class_names: Sequence[str] = ()
   loss_name: str = "ce"
@@ -266,17 +284,15 @@ class MultiLabelClassification:
   threshold_method: str = "f1"
   thresholds: Optional[Sequence[float]] = None
   label_lists: bool = False
-  cpsc2018: bool = False
+  metric_names: Sequence[str] = ()
 
   def __post_init__(self):
     _check_loss(self.loss_name)
     _check_threshold_method(self.threshold_method)
     object.__setattr__(self, "class_names", tuple(self.class_names))
     _freeze(self, "pos_weight", "class_weights", "thresholds")
-    if self.cpsc2018 and (not self.label_lists or
-                          self.class_names != cpsc2018.CPSC2018_CLASSES):
-      raise ValueError(f"task.cpsc2018 needs label_lists=True and class_names "
-                       f"{cpsc2018.CPSC2018_CLASSES}")
+    object.__setattr__(self, "metric_names", named_metrics.check(
+        self.metric_names, "multi_label", self.class_names, self.label_lists))
 
   def multi_hot(self, targets):
     """(B, K) multi-hot targets (jnp or numpy) from either target format."""
@@ -323,18 +339,19 @@ class MultiLabelClassification:
     """(B, K) probability of each label."""
     return jax.nn.sigmoid(outputs.astype(jnp.float32))
 
+  def decide(self, probs):
+    """(N, K) int multi-hot from (N, K) probabilities, at the thresholds."""
+    return decisions_lib.multi_label_decisions(probs, self.thresholds)
+
   def metrics(self, predictions, targets):
-    """Multi-label metrics at the fitted thresholds (plus CPSC2018 if asked)."""
+    """Multi-label metrics at the fitted thresholds, plus the named metrics."""
     probs = np.asarray(predictions, np.float64)
     multi_hot = self.multi_hot(np.asarray(targets))
-    thresholds = 0.5 if self.thresholds is None else np.asarray(self.thresholds)
-    predicted = thresholds_lib.apply_thresholds(probs, thresholds)
+    predicted = self.decide(probs)
     results = metrics_lib.multi_label_metrics(multi_hot, predicted, probs,
                                               self.class_names)
-    if self.cpsc2018:
-      official = cpsc2018.cpsc2018_score(np.argmax(probs, axis=-1), targets)
-      results.update({f"cpsc2018/{key}": value
-                      for key, value in official.items()})
+    results.update(named_metrics.compute(self.metric_names, probs, targets,
+                                         predicted, self.class_names))
     return results
 
   def naive_predictions(self, train_targets, num_examples):

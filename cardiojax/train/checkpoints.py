@@ -95,3 +95,20 @@ def _savable(state) -> dict:
   return {"step": state.step, "params": state.params,
           "batch_stats": state.batch_stats, "opt_state": state.opt_state,
           "rng": state.rng}
+
+
+def restore_best(workdir, state, sharding) -> tuple:
+  """(state, meta) of the best checkpoint of the run in `workdir`.
+
+  Raises:
+    FileNotFoundError: the run has no best checkpoint yet.
+  """
+  checkpoints = Checkpoints(workdir)
+  try:
+    restored = checkpoints.restore_best(state, sharding)
+  finally:
+    checkpoints.close()
+  if restored is None:
+    raise FileNotFoundError(f"{os.path.join(workdir, 'checkpoints', 'best')}: "
+                            f"no checkpoint; train the run first")
+  return restored

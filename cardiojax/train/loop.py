@@ -1,6 +1,6 @@
-"""The training loop: data, model and task from a config, to a run directory.
+"""The training loop: an assembled experiment, to a run directory.
 
-`train_and_evaluate(config, workdir)` trains on the 'train' split, evaluates
+`train_and_evaluate(experiment, workdir)` trains on the 'train' split, evaluates
 the 'validation' split every `config.train.eval_every` steps, keeps the latest
 and the best checkpoints, stops early when the monitored validation metric
 stops improving, and resumes from the latest checkpoint when rerun. At the end
@@ -8,41 +8,20 @@ the best checkpoint is evaluated on validation and test beside the naive
 baseline, into `workdir/evaluation.json`.
 """
 
-import dataclasses
-import importlib
 import pathlib
-from typing import Any
 
 import jax
 import numpy as np
 from absl import logging
-from jax.sharding import NamedSharding, PartitionSpec
 
-from cardiojax import tasks
-from cardiojax.input import data as data_lib
 from cardiojax.input import pipeline
 from cardiojax.train import checkpoints as checkpoints_lib
-from cardiojax.train import distributed
-from cardiojax.train import optim
 from cardiojax.train import rundir
-from cardiojax.train import state as state_lib
-from cardiojax.train import steps
-from cardiojax.train import transfer
+from cardiojax.train import sharding
 
 
 class NonFiniteError(FloatingPointError):
   """The loss or the gradients of a training step are NaN or infinite."""
-
-
-def build_model(model_config):
-  """The model named by `config.model.name` with the other fields as kwargs."""
-  models = importlib.import_module("cardiojax.models")
-  fields = dict(model_config)
-  name = fields.pop("name")
-  if name not in models.MODELS:
-    raise ValueError(f"config.model.name: unknown model {name!r}; expected one "
-                     f"of {sorted(models.MODELS)}")
-  return models.MODELS[name](**fields)
 
 
 def all_targets(source) -> np.ndarray:
@@ -58,49 +37,7 @@ def all_targets(source) -> np.ndarray:
   return np.stack([source[i]["targets"] for i in range(len(source))])
 
 
-@dataclasses.dataclass
-class Experiment:
-  """What a run is made of; built identically for training and evaluation."""
-  config: Any
-  splits: data_lib.Splits
-  task: Any
-  model: Any
-  mesh: Any
-  tx: Any
-  schedule: Any
-  train_fn: Any
-  eval_fn: Any
-  initial_state: Any
-
-  @property
-  def replicated(self) -> NamedSharding:
-    return NamedSharding(self.mesh, PartitionSpec())
-
-
-def build_experiment(config) -> Experiment:
-  """Loads data, fits the task on the training targets, builds the model."""
-  distributed.maybe_initialize(config.distributed)
-  if config.train.batch_size % jax.device_count():
-    raise ValueError(f"config.train.batch_size={config.train.batch_size} must "
-                     f"be a multiple of the {jax.device_count()} devices")
-  splits = data_lib.load_splits(config.data)
-  task = tasks.make_task(config.task)
-  if hasattr(task, "fit"):
-    task = task.fit(all_targets(splits.sources["train"]))
-  model = build_model(config.model)
-  mesh = pipeline.data_mesh()
-  tx, schedule = optim.make_optimizer(config.optimizer, config.train.num_steps)
-  tx = transfer.freeze(tx, config.transfer)
-  example = np.asarray(splits.sources["train"][0]["inputs"])[None]
-  state = state_lib.create_train_state(model, tx, example, config.seed)
-  state = jax.device_put(state, NamedSharding(mesh, PartitionSpec()))
-  state = transfer.initialize(state, config.transfer)
-  train_fn, eval_fn = steps.compile_steps(task, mesh)
-  return Experiment(config, splits, task, model, mesh, tx, schedule, train_fn,
-                    eval_fn, state)
-
-
-def evaluate(experiment: Experiment, state, split: str):
+def evaluate(experiment, state, split: str):
   """Predicts every example of `split` once.
 
   Returns:
@@ -114,9 +51,9 @@ def evaluate(experiment: Experiment, state, split: str):
                                      process_index=jax.process_index(),
                                      process_count=jax.process_count()):
     index = batch.pop("index")
-    outputs = experiment.eval_fn(state, pipeline.global_batch(batch, experiment.mesh))
-    predictions.append(pipeline.to_host(outputs["predictions"]))
-    indices.append(pipeline.to_host(index))
+    outputs = experiment.eval_fn(state, sharding.global_batch(batch, experiment.mesh))
+    predictions.append(sharding.to_host(outputs["predictions"]))
+    indices.append(sharding.to_host(index))
     loss_sum += float(outputs["loss_sum"].addressable_data(0))
   predictions = np.concatenate(predictions)
   indices = np.concatenate(indices)
@@ -135,12 +72,12 @@ def _improved(value: float, best: float | None, mode: str) -> bool:
   return value < best if mode == "min" else value > best
 
 
-def train_and_evaluate(config, workdir: str, *,
+def train_and_evaluate(experiment, workdir: str, *,
                        interrupt_after: int | None = None) -> dict:
-  """Trains (or resumes) the run of `config` in `workdir`.
+  """Trains (or resumes) `experiment` in `workdir`.
 
   Args:
-    config: the experiment's locked ConfigDict.
+    experiment: a `cardiojax.experiment.Experiment` with its splits.
     workdir: the run directory; rerunning with the same one resumes.
     interrupt_after: stop, as if preempted, after this many steps in this
       call (the run resumes on the next call); None trains to the end.
@@ -149,8 +86,8 @@ def train_and_evaluate(config, workdir: str, *,
     The final evaluation (also in workdir/evaluation.json), or the bookkeeping
     so far when interrupted.
   """
-  workdir = rundir.prepare(workdir)
-  experiment = build_experiment(config)
+  config = experiment.config
+  workdir = pathlib.Path(workdir)
   is_chief = jax.process_index() == 0
   if is_chief:
     rundir.write_provenance(workdir, config)
@@ -177,7 +114,7 @@ def train_and_evaluate(config, workdir: str, *,
   try:
     while (step < train_config.num_steps and not bookkeeping["stopped_early"]
            and (interrupt_after is None or step < start_step + interrupt_after)):
-      batch = pipeline.global_batch(next(train_iterator), experiment.mesh)
+      batch = sharding.global_batch(next(train_iterator), experiment.mesh)
       state, step_metrics = experiment.train_fn(state, batch)
       step += 1
       step_metrics = jax.device_get(step_metrics)
@@ -233,23 +170,10 @@ def _evaluate_and_checkpoint(experiment, state, step, checkpoints,
                           {"step": step, "bookkeeping": bookkeeping})
 
 
-def restore_best(experiment: Experiment, workdir) -> tuple[Any, dict]:
-  """The best checkpoint's state of the run in `workdir` and its meta."""
-  checkpoints = checkpoints_lib.Checkpoints(workdir)
-  try:
-    restored = checkpoints.restore_best(experiment.initial_state,
-                                        experiment.replicated)
-  finally:
-    checkpoints.close()
-  if restored is None:
-    raise FileNotFoundError(f"{pathlib.Path(workdir) / 'checkpoints' / 'best'}: "
-                            f"no checkpoint; train the run first")
-  return restored
-
-
-def final_evaluation(experiment: Experiment, workdir) -> dict:
+def final_evaluation(experiment, workdir) -> dict:
   """Evaluates the best checkpoint and the naive baseline on validation, test."""
-  state, meta = restore_best(experiment, workdir)
+  state, meta = checkpoints_lib.restore_best(workdir, experiment.initial_state,
+                                             experiment.replicated)
   train_targets = all_targets(experiment.splits.sources["train"])
   evaluation = {"best_step": meta["step"], "splits": {}}
   for split in ("validation", "test"):

@@ -3,7 +3,7 @@ r"""One epoch of a PTB-XL-sized synthetic dataset through the real input pipelin
 21,799 records of (1000, 12) float32 (PTB-XL at 100 Hz, 1.05 GB in memory, 5
 classes) sit in an `ArraySource`; `pipeline.train_iterator` (grain: shuffle,
 per-lead normalisation, batch, 2 reader threads, prefetch 8) feeds
-`pipeline.global_batch` and the jitted, donated `train_step` exactly as
+`sharding.global_batch` and the jitted, donated `train_step` exactly as
 `train.loop` does (the metrics are fetched every step). Per step it records the
 time spent waiting for the next batch (`next`, plus `global_batch`, also
 reported alone) and in the step;
@@ -32,6 +32,7 @@ from cardiojax.input import sources
 from cardiojax.input import transforms
 from cardiojax.models import MODELS
 from cardiojax.tasks import make_task
+from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
 
@@ -73,7 +74,7 @@ def main(argv):
   source = synthetic_source(_RECORDS.value)
   normalizer = transforms.Normalizer.fit(source.arrays["inputs"][:1000])
   setup_s = time.perf_counter() - start
-  mesh = pipeline.data_mesh()
+  mesh = sharding.data_mesh()
   model = MODELS[_MODEL.value](num_outputs=_CLASSES)
   task = make_task({"name": "multi_class",
                     "class_names": tuple(str(i) for i in range(_CLASSES))})
@@ -87,7 +88,7 @@ def main(argv):
   num_steps = min(_MAX_STEPS.value or steps_per_epoch, steps_per_epoch)
   load_before = os.getloadavg()
   compile_start = time.perf_counter()
-  state, metrics = train(state, pipeline.global_batch(next(iterator), mesh))
+  state, metrics = train(state, sharding.global_batch(next(iterator), mesh))
   jax.device_get(metrics)
   first_step_s = time.perf_counter() - compile_start
   wait, put, compute = [], [], []
@@ -96,7 +97,7 @@ def main(argv):
     t0 = time.perf_counter()
     host_batch = next(iterator)
     t1 = time.perf_counter()
-    batch = pipeline.global_batch(host_batch, mesh)
+    batch = sharding.global_batch(host_batch, mesh)
     t2 = time.perf_counter()
     state, metrics = train(state, batch)
     metrics = jax.device_get(metrics)

@@ -34,6 +34,7 @@ from cardiojax.datasets import mitdb
 from cardiojax.datasets import ptbdb
 from cardiojax.datasets import ptbxl
 from cardiojax.input import transforms
+from cardiojax.signal import windows
 from cardiojax.simulate import intracardiac as simulator
 
 _SHARED = flags.DEFINE_string(
@@ -96,7 +97,7 @@ def _cases(shared: pathlib.Path, work: pathlib.Path):
 def _ecg_only(example: dict) -> dict:
   """The ECG of an example; variable-length records cropped/padded to 5000."""
   ecg = np.asarray(example["ecg"], np.float32)
-  return {"ecg": transforms.crop_or_pad(ecg, 5000, align="start")
+  return {"ecg": windows.crop_or_pad(ecg, 5000, align="start")
                  if ecg.shape[0] > 1440 else ecg}
 
 

@@ -43,9 +43,9 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 import cardiojax
-from cardiojax.input import pipeline
 from cardiojax.models import MODELS
 from cardiojax.tasks import make_task
+from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
 
@@ -148,9 +148,9 @@ class JaxRunner:
         NamedSharding(self.mesh, PartitionSpec()))
     self.num_params = num_params(self.state.params)
     self.train, _ = steps.compile_steps(_task(case), self.mesh)
-    self.batch = pipeline.global_batch(_data(case, length, batch), self.mesh)
+    self.batch = sharding.global_batch(_data(case, length, batch), self.mesh)
     self.forward = jax.jit(lambda variables, x: self.model.apply(variables, x, train=False)[0])
-    self.infer_x = pipeline.global_batch({"x": _data(case, length, infer_batch, 1)["inputs"]},
+    self.infer_x = sharding.global_batch({"x": _data(case, length, infer_batch, 1)["inputs"]},
                                          self.mesh)["x"]
     self.one_x = jnp.asarray(_data(case, length, 1, 2)["inputs"])
 

@@ -1,7 +1,8 @@
 """Beat-classification configs: smoke runs, learning margins, transfer.
 
-Every run goes through `cardiojax.train.loop.train_and_evaluate` on the real
-subsets in ../shared/data, with prepared data in a temporary data_dir.
+Every run goes through `cardiojax.modes.train.train` (build, save the run
+files, `cardiojax.train.loop.train_and_evaluate`) on the real subsets in
+../shared/data, with prepared data in a temporary data_dir.
 """
 
 import importlib
@@ -10,15 +11,13 @@ import json
 import jax
 import numpy as np
 import pytest
-from jax.sharding import NamedSharding, PartitionSpec
 
-from cardiojax import tasks
-from cardiojax.input import data as data_lib
+from cardiojax import experiment as experiment_lib
 from cardiojax.input import pipeline
-from cardiojax.train import loop
+from cardiojax.modes import train as train_mode
 from cardiojax.train import optim
+from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
-from cardiojax.train import steps
 from cardiojax.train import transfer
 
 CONFIGS = ("beats_kaggle_mitbih", "beats_kaggle_ptb", "beats_mitdb",
@@ -49,12 +48,12 @@ def test_config_documents_its_command_and_anchor(name):
 def test_smoke_trains_end_to_end(spec, shared_data, data_dir, tmp_path):
   name, _, options = spec.partition(":")
   config = _config(name, options or "smoke", data_dir)
-  evaluation = loop.train_and_evaluate(config, str(tmp_path))
+  evaluation = train_mode.train(config, str(tmp_path))
   written = json.loads((tmp_path / "evaluation.json").read_text())
   assert set(written["splits"]) == {"validation", "test"}
   for split in ("validation", "test"):
     assert np.isfinite(evaluation["splits"][split]["model"]["loss"])
-  if config.task.name == "multi_class" and config.task.aami:
+  if "aami" in config.eval.metrics:
     assert "aami/jk_index" in evaluation["splits"]["test"]["model"]
 
 
@@ -68,7 +67,7 @@ def test_kaggle_mitbih_learns_five_classes(shared_data, data_dir, tmp_path):
   config.train.update(batch_size=32, num_steps=300, eval_every=300,
                       log_every=100)
   config.optimizer.update(learning_rate=3e-3, warmup_steps=20)
-  evaluation = loop.train_and_evaluate(config, str(tmp_path))
+  evaluation = train_mode.train(config, str(tmp_path))
   assert evaluation["splits"]["validation"]["model"]["macro_f1"] > 0.6
 
 
@@ -85,7 +84,7 @@ def test_mitdb_learns_abnormal_beats_across_patients(shared_data, data_dir,
   config.train.update(batch_size=32, num_steps=200, eval_every=200,
                       log_every=100)
   config.optimizer.update(learning_rate=2e-3, warmup_steps=20)
-  evaluation = loop.train_and_evaluate(config, str(tmp_path))
+  evaluation = train_mode.train(config, str(tmp_path))
   assert evaluation["splits"]["test"]["model"]["auroc"] > 0.9
   assert evaluation["splits"]["validation"]["model"]["auroc"] > 0.7
 
@@ -93,30 +92,25 @@ def test_mitdb_learns_abnormal_beats_across_patients(shared_data, data_dir,
 def test_transfer_from_mitbih_freezes_convolutions(shared_data, data_dir,
                                                    tmp_path):
   source = tmp_path / "mitbih"
-  loop.train_and_evaluate(_config("beats_kaggle_mitbih", "smoke", data_dir),
-                          str(source))
+  train_mode.train(_config("beats_kaggle_mitbih", "smoke", data_dir),
+                   str(source))
   config = _config("beats_kaggle_ptb", "smoke,frozen", data_dir)
   config.transfer.init_from = str(source)
-  # What the training loop does, with the two transfer calls added.
-  splits = data_lib.load_splits(config.data)
-  mesh = pipeline.data_mesh()
-  tx, _ = optim.make_optimizer(config.optimizer, config.train.num_steps)
-  tx = transfer.freeze(tx, config.transfer)
-  state = state_lib.create_train_state(
-      loop.build_model(config.model), tx,
-      splits.sources["train"][0]["inputs"][None], config.seed)
-  state = jax.device_put(state, NamedSharding(mesh, PartitionSpec()))
-  state = transfer.initialize(state, config.transfer)
+  # The experiment the training loop gets: the optimizer freezes the
+  # convolutions (`transfer.freeze`), the state starts from the source run
+  # (`transfer.initialize`).
+  experiment = experiment_lib.build_experiment(config)
+  mesh, state = experiment.mesh, experiment.initial_state
   source_params = transfer.load_variables(str(source))["params"]
   np.testing.assert_array_equal(state.params["stem"]["kernel"],
                                 source_params["stem"]["kernel"])
   assert state.params["head"]["kernel"].shape == (16, 1)  # fresh, 1 output
-  train_fn, _ = steps.compile_steps(tasks.make_task(config.task), mesh)
-  batches = pipeline.train_iterator(splits.sources["train"], batch_size=16,
-                                    seed=0)
+  batches = pipeline.train_iterator(experiment.splits.sources["train"],
+                                    batch_size=16, seed=0)
   before = jax.device_get(state.params)
   for _ in range(3):
-    state, _ = train_fn(state, pipeline.global_batch(next(batches), mesh))
+    state, _ = experiment.train_fn(state,
+                                   sharding.global_batch(next(batches), mesh))
   after = jax.device_get(state.params)
   for frozen in ("stem", "block1_conv1", "block2_conv2"):
     np.testing.assert_array_equal(after[frozen]["kernel"],
@@ -126,12 +120,12 @@ def test_transfer_from_mitbih_freezes_convolutions(shared_data, data_dir,
 
 
 def test_transfer_rejects_mismatched_shapes(shared_data, data_dir, tmp_path):
-  loop.train_and_evaluate(_config("beats_kaggle_mitbih", "smoke", data_dir),
-                          str(tmp_path))
+  train_mode.train(_config("beats_kaggle_mitbih", "smoke", data_dir),
+                   str(tmp_path))
   config = _config("beats_kaggle_ptb", "smoke", data_dir)
   config.transfer.init_from = str(tmp_path)
   config.transfer.skip = ()
-  model = loop.build_model(config.model)
+  model = experiment_lib.build_model(config.model)
   tx, _ = optim.make_optimizer(config.optimizer, config.train.num_steps)
   state = state_lib.create_train_state(model, tx, np.zeros((1, 187, 1)), 0)
   with pytest.raises(ValueError, match="head.*config.transfer.skip"):

@@ -1,6 +1,6 @@
 """Every config's smoke variant through train -> eval -> predict, in-process.
 
-`cardiojax.run.run` runs each mode as `python -m cardiojax.main` does; the
+`cardiojax.modes.run` runs each mode as `python -m cardiojax.main` does; the
 prepared data sets go to a temporary data_dir, and predict reads a real
 shared record of the data set's kind (or a simulator-written LLNL file).
 """
@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import pytest
 
-from cardiojax import run as run_lib
-from cardiojax.input import data as data_lib
-from cardiojax.input import records
+from cardiojax import datasets
+from cardiojax import modes
+from cardiojax.datasets import files
 from cardiojax.simulate import intracardiac
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ CASES = [
     ("ptbxl_ribeiro", "smoke", _PTBXL_500HZ, (1, 5)),
     ("ptbxl_age", "smoke", _PTBXL_100HZ, (1,)),
     ("lead_reconstruction", "smoke", _PTBXL_500HZ, (1, 1000, 12)),
+    ("cinc", "smoke", "ptbxl/cinc2021_format/HR06000.hea", (1, 26)),
 ]
 
 
@@ -83,10 +84,10 @@ def test_train_eval_predict(name, variant, record, shape, data_dir,
   config = _config(name, variant, data_dir)
   workdir = str(tmp_path / "run")
   spec = f"configs/{name}.py:{variant}"
-  run_lib.run(config, mode="train", workdir=workdir, config_path=spec)
+  modes.run(config, mode="train", workdir=workdir, config_path=spec)
   assert (tmp_path / "run" / "evaluation.json").is_file()
 
-  summary = run_lib.run(config, mode="eval", workdir=workdir, config_path=spec)
+  summary = modes.run(config, mode="eval", workdir=workdir, config_path=spec)
   document = json.loads(pathlib.Path(summary["results_json"]).read_text())
   _check_results(document["results"])
   assert "| metric | model | naive baseline |" in pathlib.Path(
@@ -100,8 +101,8 @@ def test_train_eval_predict(name, variant, record, shape, data_dir,
       assert pathlib.Path(path).stat().st_size > 0
 
   path = _record(record, shared_data, tmp_path)
-  summary = run_lib.run(config, mode="predict", workdir=workdir,
-                        config_path=spec, input_path=str(path))
+  summary = modes.run(config, mode="predict", workdir=workdir,
+                      config_path=spec, input_path=str(path))
   predictions = np.asarray(summary["predictions"])
   if shape is None:
     num_classes = len(config.task.class_names)
@@ -120,8 +121,8 @@ def test_command_line_eval_and_predict(data_dir, shared_data, tmp_path):
   config = _config("beats_kaggle_mitbih", "smoke", data_dir)
   spec = "configs/beats_kaggle_mitbih.py:smoke"
   with pytest.raises(FileNotFoundError, match="not a run directory"):
-    run_lib.run(config, mode="eval", workdir=str(tmp_path), config_path=spec)
-  run_lib.run(config, mode="train", workdir=str(tmp_path), config_path=spec)
+    modes.run(config, mode="eval", workdir=str(tmp_path), config_path=spec)
+  modes.run(config, mode="train", workdir=str(tmp_path), config_path=spec)
   flags = [f"--config={spec}", f"--workdir={tmp_path}",
            f"--config.data.data_dir={data_dir}",
            "--config.eval.bootstrap_samples=20"]
@@ -147,12 +148,14 @@ def test_llnl_file_gives_the_training_inputs_of_its_sample(tmp_path):
   """predict's inputs for a simulator-written file = the loader's inputs."""
   config = importlib.import_module("configs.seq2seq").get_config("smoke").data
   config.update(num_samples=6, num_hearts=3, noise_std_mv=0.0)
-  splits = data_lib.load_splits(config)
+  corpus = datasets.corpus(config.name)
+  splits = corpus.load(config)
   (ecg_path, _), *_ = intracardiac.write_llnl_files(tmp_path, 3, 2)
-  record = records.read_record_file(ecg_path)
-  inputs = splits.prepare_record(record.signal, record.sampling_rate_hz,
-                                 record.lead_names)
+  record = files.read_record_file(ecg_path)
+  inputs = corpus.prepare_record(splits.contract, record.signal,
+                                 record.sampling_rate_hz, record.lead_names)
+  assert inputs.shape == (1, 500, 12)
   # Sample 0 (heart 0) comes first in the split that holds heart 0.
   split, = (s for s, hearts in splits.info["groups"].items() if 0 in hearts)
-  np.testing.assert_allclose(inputs, splits.sources[split][0]["inputs"],
+  np.testing.assert_allclose(inputs[0], splits.sources[split][0]["inputs"],
                              atol=1e-4)

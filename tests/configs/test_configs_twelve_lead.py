@@ -6,16 +6,17 @@ import importlib
 import ml_collections
 import pytest
 
-from cardiojax.train import loop
+from cardiojax.modes import train as train_mode
 from configs import ptbxl as ptbxl_config
 
 SMOKE = [
     ("ptbxl", "smoke", "macro_auroc"),
-    ("ptbxl", "rhythm_smoke", "macro_auroc"),
+    ("ptbxl", "rhythm,smoke", "macro_auroc"),
     ("ptbxl_ribeiro", "smoke", "macro_auroc"),
     ("ptbxl_age", "smoke", "mae"),
     ("lead_reconstruction", "smoke", "rmse"),
     ("cpsc2018_resnet34", "smoke", "cpsc2018/F1"),
+    ("cinc", "smoke", "macro_auroc"),
 ]
 
 
@@ -33,8 +34,8 @@ def _config(name, variant, data_dir):
 @pytest.mark.parametrize("name, variant, metric", SMOKE)
 def test_smoke_trains_end_to_end(name, variant, metric, data_dir, shared_data,
                                  tmp_path):
-  test = loop.train_and_evaluate(_config(name, variant, data_dir),
-                                 str(tmp_path))["splits"]["test"]
+  test = train_mode.train(_config(name, variant, data_dir),
+                          str(tmp_path))["splits"]["test"]
   assert test["num_examples"] >= 1
   assert metric in test["model"] and metric in test["naive_baseline"]
 
@@ -42,10 +43,13 @@ def test_smoke_trains_end_to_end(name, variant, metric, data_dir, shared_data,
 def test_variants():
   assert ptbxl_config.get_config("").data.label_set == "superdiagnostic"
   assert ptbxl_config.get_config("form").model.num_outputs == 19
-  smoke = ptbxl_config.get_config("rhythm_smoke")
+  smoke = ptbxl_config.get_config("rhythm,smoke")
   assert smoke.data.label_set == "rhythm" and smoke.train.num_steps < 10
+  assert ptbxl_config.get_config("smoke,rhythm").to_dict() == smoke.to_dict()
   with pytest.raises(ValueError, match="configs/ptbxl.py: unknown variant"):
     ptbxl_config.get_config("rythm")
+  with pytest.raises(ValueError, match="configs/ptbxl.py: unknown variant"):
+    ptbxl_config.get_config("rhythm,form")  # two label sets
 
 
 def test_ptbxl_superdiagnostic_learns(data_dir, shared_data, tmp_path):
@@ -64,7 +68,7 @@ def test_ptbxl_superdiagnostic_learns(data_dir, shared_data, tmp_path):
                       monitor_mode="max")
   config.optimizer.update(name="adam", learning_rate=3e-3,
                           schedule="warmup_cosine", warmup_steps=20)
-  test = loop.train_and_evaluate(config, str(tmp_path))["splits"]["test"]
+  test = train_mode.train(config, str(tmp_path))["splits"]["test"]
   assert test["num_examples"] == 53
   assert test["naive_baseline"]["macro_auroc"] == pytest.approx(0.5)
   assert test["model"]["macro_auroc"] > 0.68
@@ -84,7 +88,7 @@ def test_ptbxl_age_learns(data_dir, shared_data, tmp_path):
                       eval_every=50, log_every=50, monitor="mae",
                       monitor_mode="min")
   config.optimizer.update(learning_rate=3e-3, warmup_steps=20)
-  test = loop.train_and_evaluate(config, str(tmp_path))["splits"]["test"]
+  test = train_mode.train(config, str(tmp_path))["splits"]["test"]
   assert test["num_examples"] == 54
   assert test["naive_baseline"]["mae"] == pytest.approx(15.6, abs=0.05)
   assert test["model"]["mae"] < 14.5

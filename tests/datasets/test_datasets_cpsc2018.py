@@ -11,7 +11,7 @@ import scipy.io
 import tensorflow_datasets as tfds
 
 from cardiojax.datasets import cpsc2018
-from cardiojax.datasets import splits
+from cardiojax.input import splits
 
 SPLITS = ("train", "validation", "test")
 CLASSES = ("Normal", "AF", "I-AVB", "LBBB", "RBBB", "PAC", "PVC", "STD", "STE")

@@ -8,7 +8,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from cardiojax.datasets import intracardiac
-from cardiojax.datasets import splits
+from cardiojax.input import splits
 from cardiojax.signal import leads
 from cardiojax.simulate import intracardiac as simulator
 

@@ -20,21 +20,6 @@ def mitbih(shared_data, tmp_path_factory):
                           config, manual_dir=shared_data / "mitdb")
 
 
-def test_beats_of_a_pulse_train():
-  fs, period = 125, 100  # 0.8 s beats, 20 s of signal.
-  x = np.zeros(20 * fs)
-  x[10::period] = 1.0
-  x[11::period] = 0.5
-  beats, peaks = kr.kachuee_beats(x, fs)
-  assert beats.shape[1] == 187 and beats.dtype == np.float32
-  assert set(peaks % period) == {10}
-  size = round(1.2 * period)
-  np.testing.assert_allclose(beats[:, 0], 1.0, atol=1e-6)
-  assert np.all(beats[:, size:] == 0)
-  # Beats whose 1.2 T would cross a 10 s window end are dropped.
-  assert np.all(peaks % 1250 + size <= 1250)
-
-
 def test_rebuilt_mitbih_beats(mitbih):
   assert mitbih.info.features["label"].names == list(mitdb.AAMI_NAMES)
   for split in mitbih.info.splits:

@@ -20,46 +20,6 @@ def _ramp(time, leads):
   return np.arange(time * leads, dtype=np.float32).reshape(time, leads)
 
 
-def test_resample_360_to_125_keeps_frequency_and_amplitude():
-  x = _sine(5.0, 360, 10.0, amplitude=1.5, leads=2)
-  y = transforms.resample(x, 360, 125)
-  assert y.shape == (1250, 2) and y.dtype == np.float32
-  expected = _sine(5.0, 125, 10.0, amplitude=1.5, leads=2)
-  # The polyphase filter is exact away from the ends.
-  np.testing.assert_allclose(y[50:-50], expected[50:-50], atol=2e-3)
-  spectrum = np.abs(np.fft.rfft(y[:, 0]))
-  assert np.fft.rfftfreq(1250, 1 / 125)[spectrum.argmax()] == pytest.approx(5.0)
-
-
-def test_resample_identity_and_bad_rates():
-  x = _ramp(10, 2)
-  y = transforms.resample(x, 500, 500)
-  np.testing.assert_array_equal(y, x)
-  assert y is not x
-  with pytest.raises(ValueError, match="to_hz"):
-    transforms.resample(x, 500, 0)
-  with pytest.raises(ValueError, match="x"):
-    transforms.resample(np.zeros(10), 500, 250)
-
-
-def test_crop_or_pad_center_and_start():
-  x = _ramp(10, 2)
-  np.testing.assert_array_equal(transforms.crop_or_pad(x, 4), x[3:7])
-  np.testing.assert_array_equal(transforms.crop_or_pad(x, 4, align="start"), x[:4])
-  padded = transforms.crop_or_pad(x, 15)
-  assert padded.shape == (15, 2)
-  np.testing.assert_array_equal(padded[2:12], x)
-  assert not padded[:2].any() and not padded[12:].any()
-  padded = transforms.crop_or_pad(x, 13, align="start", pad_value=-1.0)
-  np.testing.assert_array_equal(padded[:10], x)
-  np.testing.assert_array_equal(padded[10:], -1.0)
-  np.testing.assert_array_equal(transforms.crop_or_pad(x, 10), x)
-  with pytest.raises(ValueError, match="align"):
-    transforms.crop_or_pad(x, 4, align="end")
-  with pytest.raises(ValueError, match="length"):
-    transforms.crop_or_pad(x, 0)
-
-
 def test_random_crop_is_a_seeded_contiguous_slice():
   x = _ramp(100, 3)
   a = transforms.random_crop(x, 30, np.random.default_rng(7))
@@ -73,44 +33,6 @@ def test_random_crop_is_a_seeded_contiguous_slice():
   short = transforms.random_crop(x[:20], 30, np.random.default_rng(0))
   np.testing.assert_array_equal(short[:20], x[:20])
   assert not short[20:].any()
-
-
-def test_sliding_windows_cover_the_signal():
-  x = _ramp(100, 2)
-  w = transforms.sliding_windows(x, 30, 20)
-  starts = transforms.window_starts(100, 30, 20)
-  np.testing.assert_array_equal(starts, [0, 20, 40, 60, 70])
-  assert w.shape == (5, 30, 2)
-  for window, s in zip(w, starts):
-    np.testing.assert_array_equal(window, x[s:s + 30])
-  covered = np.zeros(100, bool)
-  for s in starts:
-    covered[s:s + 30] = True
-  assert covered.all()
-  np.testing.assert_array_equal(transforms.window_starts(100, 25, 25), [0, 25, 50, 75])
-  short = transforms.sliding_windows(x[:10], 30, 20)
-  assert short.shape == (1, 30, 2)
-  np.testing.assert_array_equal(short[0, :10], x[:10])
-
-
-def test_aggregate_window_predictions():
-  preds = np.array([[0.1, 0.9], [0.5, 0.2], [0.3, 0.4]])
-  np.testing.assert_allclose(transforms.aggregate_window_predictions(preds), [0.3, 0.5])
-  np.testing.assert_allclose(transforms.aggregate_window_predictions(preds, "max"), [0.5, 0.9])
-  with pytest.raises(ValueError, match="how"):
-    transforms.aggregate_window_predictions(preds, "median")
-  with pytest.raises(ValueError, match="preds"):
-    transforms.aggregate_window_predictions(np.zeros((0, 2)))
-
-
-def test_select_leads_keeps_the_given_order():
-  x = _ramp(5, 4)
-  y = transforms.select_leads(x, [3, 0, 2])
-  np.testing.assert_array_equal(y, x[:, [3, 0, 2]])
-  with pytest.raises(ValueError, match="indices"):
-    transforms.select_leads(x, [4])
-  with pytest.raises(ValueError, match="indices"):
-    transforms.select_leads(x, [])
 
 
 def test_normalizer_uses_training_statistics_only():

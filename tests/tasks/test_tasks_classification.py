@@ -15,8 +15,10 @@ from cardiojax.tasks import losses
 def test_make_task_builds_every_head():
   configs = {
       "binary": {},
-      "multi_class": {"class_names": ["N", "S", "V", "F"], "aami": True},
+      "multi_class": {"class_names": ["N", "S", "V", "F"]},
       "multi_label": {"class_names": ["a", "b"], "pos_weight": [1.0, 2.0]},
+      "regression": {},
+      "dense_regression": {},
       "scalar_regression": {"weighting": "inverse_frequency"},
       "lead_reconstruction": {"input_leads": ["I", "II"]},
   }
@@ -24,12 +26,22 @@ def test_make_task_builds_every_head():
     task = tasks.make_task({"name": name, **fields})
     assert type(task).__name__ in tasks.TASKS[name]
     hash(task)  # Static under jit.
+  aami_task = tasks.make_task({"name": "multi_class", **configs["multi_class"]},
+                              metric_names=["aami"])
+  assert aami_task.metric_names == ("aami",)
+  hash(aami_task)
   with pytest.raises(ValueError, match="loss_name"):
     classification.BinaryClassification(loss_name="hinge")
   with pytest.raises(ValueError, match="threshold_method"):
     classification.MultiLabelClassification(threshold_method="accuracy")
-  with pytest.raises(ValueError, match="aami"):
-    classification.MultiClassClassification(class_names=("a", "b"), aami=True)
+  with pytest.raises(ValueError, match="aami.*in the order"):
+    classification.MultiClassClassification(class_names=("a", "b"),
+                                            metric_names=("aami",))
+  with pytest.raises(ValueError, match=r"config.eval.metrics: unknown .*'aami'"):
+    tasks.make_task({"name": "binary"}, metric_names=("amai",))
+  with pytest.raises(ValueError, match="aami.*softmax"):
+    tasks.make_task({"name": "multi_label", "class_names": ["N", "S"]},
+                    metric_names=("aami",))
 
 
 def test_binary_loss_masks_and_weights():
@@ -88,12 +100,14 @@ def test_multi_class_loss_focal_and_metrics():
   probs = np.asarray(ce.predict(logits))
   np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
   aami_task = classification.MultiClassClassification(class_names=names,
-                                                      aami=True)
+                                                      metric_names=("aami",))
   results = aami_task.metrics(probs, np.asarray(labels))
   assert results["macro_f1"] == pytest.approx(skm.f1_score(
       labels, probs.argmax(1), labels=range(4), average="macro",
       zero_division=0))
   assert "aami/jk_index" in results and "aami/se/S" in results
+  assert "aami/jk_index" not in ce.metrics(probs, np.asarray(labels))
+  np.testing.assert_array_equal(ce.decide(probs), probs.argmax(1))
   baseline = ce.naive_predictions(np.array([2, 2, 1]), 3)
   np.testing.assert_allclose(baseline, [[0, 1 / 3, 2 / 3, 0]] * 3, rtol=1e-6)
 
@@ -101,7 +115,7 @@ def test_multi_class_loss_focal_and_metrics():
 def test_multi_label_label_lists_and_cpsc2018():
   names = cpsc2018_score.CPSC2018_CLASSES
   task = classification.MultiLabelClassification(
-      class_names=names, label_lists=True, cpsc2018=True)
+      class_names=names, label_lists=True, metric_names=("cpsc2018",))
   label_lists = np.array([[1, 7, -1], [0, -1, -1], [4, 2, -1]])
   multi_hot = np.zeros((3, 9), np.float32)
   multi_hot[[0, 0, 1, 2, 2], [1, 7, 0, 4, 2]] = 1
@@ -119,8 +133,9 @@ def test_multi_label_label_lists_and_cpsc2018():
   official = cpsc2018_score.cpsc2018_score(np.array([7, 0, 3]), label_lists)
   assert results["cpsc2018/F1"] == pytest.approx(official["F1"], nan_ok=True)
   assert results["f1/STD"] == 1.0 and results["recall/AF"] == 0.0
-  with pytest.raises(ValueError, match="cpsc2018"):
-    classification.MultiLabelClassification(class_names=names, cpsc2018=True)
+  with pytest.raises(ValueError, match="cpsc2018.*label_lists"):
+    classification.MultiLabelClassification(class_names=names,
+                                            metric_names=("cpsc2018",))
 
 
 def test_multi_label_pos_weight_and_baseline():

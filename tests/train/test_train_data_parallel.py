@@ -12,8 +12,8 @@ import pytest
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from cardiojax import tasks
-from cardiojax.input import pipeline
 from cardiojax.models import ECGToActivation
+from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
 from configs import common
@@ -43,7 +43,7 @@ def losses_on(devices, batches):
   state = jax.device_put(make_state(), NamedSharding(mesh, PartitionSpec()))
   losses = []
   for batch in batches:
-    state, metrics = train_fn(state, pipeline.global_batch(batch, mesh))
+    state, metrics = train_fn(state, sharding.global_batch(batch, mesh))
     losses.append(float(metrics["loss"]))
   return np.array(losses), state
 
@@ -64,19 +64,18 @@ _WORKER = textwrap.dedent("""
     import numpy as np
     import jax
     import ml_collections
-    from cardiojax.train import distributed
+    from cardiojax.train import sharding
     process_id, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    distributed.maybe_initialize(ml_collections.ConfigDict(dict(
+    sharding.maybe_initialize(ml_collections.ConfigDict(dict(
         enabled=True, coordinator_address=f"127.0.0.1:{port}", num_processes=2,
         process_id=process_id, cpu_collectives="gloo")))
     sys.path.insert(0, os.path.dirname(out))
     from test_module import make_state, make_batches, BATCH
     from cardiojax import tasks
-    from cardiojax.input import pipeline
     from cardiojax.train import steps
     from jax.sharding import NamedSharding, PartitionSpec
     assert jax.process_count() == 2 and jax.device_count() == 4, jax.devices()
-    mesh = pipeline.data_mesh()
+    mesh = sharding.data_mesh()
     task = tasks.make_task({"name": "dense_regression"})
     state = jax.device_put(make_state(), NamedSharding(mesh, PartitionSpec()))
     batch = make_batches(1)[0]
@@ -84,7 +83,7 @@ _WORKER = textwrap.dedent("""
     local = {k: v[process_id * half:(process_id + 1) * half] for k, v in batch.items()}
     grads_fn = jax.jit(lambda s, b: steps.loss_and_grads(s, b, task)[:2],
                        out_shardings=NamedSharding(mesh, PartitionSpec()))
-    loss, grads = grads_fn(state, pipeline.global_batch(local, mesh))
+    loss, grads = grads_fn(state, sharding.global_batch(local, mesh))
     if process_id == 0:
       leaves = [np.asarray(x.addressable_data(0)) for x in jax.tree.leaves(grads)]
       np.savez(out, loss=np.asarray(loss.addressable_data(0)), *leaves)

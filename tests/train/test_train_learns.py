@@ -9,7 +9,7 @@ reaches.
 
 import pytest
 
-from cardiojax.train import loop
+from cardiojax.modes import train as train_mode
 from configs import activation_map
 from configs import seq2seq
 
@@ -20,7 +20,7 @@ from configs import seq2seq
     (seq2seq, "mse", 1.6),          # mV^2
 ])
 def test_quick_run_beats_the_naive_baseline(tmp_path, module, metric, factor):
-  evaluation = loop.train_and_evaluate(module.get_config("quick"), str(tmp_path))
+  evaluation = train_mode.train(module.get_config("quick"), str(tmp_path))
   validation = evaluation["splits"]["validation"]
   model, naive = validation["model"][metric], validation["naive_baseline"][metric]
   assert model * factor < naive, (model, naive)

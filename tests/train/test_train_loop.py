@@ -9,8 +9,12 @@ import jax
 import numpy as np
 import pytest
 
-from cardiojax.input import data as data_lib
+from cardiojax import experiment as experiment_lib
+from cardiojax.datasets import intracardiac
+from cardiojax.input import pipeline
 from cardiojax.input import sources
+from cardiojax.input import splits as splits_lib
+from cardiojax.modes import train as train_mode
 from cardiojax.train import checkpoints as checkpoints_lib
 from cardiojax.train import loop
 from cardiojax.train import rundir
@@ -27,11 +31,11 @@ def tiny_config(**train):
 
 
 def latest_state(config, workdir):
-  experiment = loop.build_experiment(config)
+  experiment = experiment_lib.build_experiment(config)
   checkpoints = checkpoints_lib.Checkpoints(workdir)
   try:
     state, meta = checkpoints.restore_latest(
-        experiment.initial_state, loop.pipeline.train_iterator(
+        experiment.initial_state, pipeline.train_iterator(
             experiment.splits.sources["train"], batch_size=8, seed=0),
         experiment.replicated)
   finally:
@@ -42,14 +46,15 @@ def latest_state(config, workdir):
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
   workdir = tmp_path_factory.mktemp("run")
-  evaluation = loop.train_and_evaluate(tiny_config(), str(workdir))
+  evaluation = train_mode.train(tiny_config(), str(workdir))
   return workdir, evaluation
 
 
 def test_run_directory_holds_everything(finished_run):
   workdir, evaluation = finished_run
   for name in ("config.json", "run_info.json", "metrics.jsonl",
-               "training_curve.png", "evaluation.json"):
+               "training_curve.png", "evaluation.json", "input_contract.json",
+               experiment_lib.BASELINE_FILE):
     assert (workdir / name).is_file(), name
   info = json.loads((workdir / "run_info.json").read_text())
   assert info["cardiojax_version"] and "git_commit" in info
@@ -67,7 +72,7 @@ def test_run_directory_holds_everything(finished_run):
 
 def test_rerun_of_a_finished_run_trains_no_more(finished_run):
   workdir, evaluation = finished_run
-  again = loop.train_and_evaluate(tiny_config(), str(workdir))
+  again = train_mode.train(tiny_config(), str(workdir))
   assert again["best_step"] == evaluation["best_step"]
   records = [json.loads(line) for line in (workdir / "metrics.jsonl").open()]
   assert len([r for r in records if r["split"] == "validation"]) == 2
@@ -75,10 +80,10 @@ def test_rerun_of_a_finished_run_trains_no_more(finished_run):
 
 def test_interrupted_run_resumes_bit_identically(finished_run, tmp_path):
   straight_dir, _ = finished_run
-  interrupted = loop.train_and_evaluate(tiny_config(), str(tmp_path),
-                                        interrupt_after=4)
+  interrupted = train_mode.train(tiny_config(), str(tmp_path),
+                                 interrupt_after=4)
   assert interrupted["best_step"] == 3  # stopped at step 4, checkpoint at 3
-  loop.train_and_evaluate(tiny_config(), str(tmp_path))
+  train_mode.train(tiny_config(), str(tmp_path))
   straight, _ = latest_state(tiny_config(), straight_dir)
   resumed, meta = latest_state(tiny_config(), tmp_path)
   assert int(resumed.step) == int(straight.step) == 6 == meta["step"]
@@ -108,29 +113,31 @@ def test_damaged_latest_checkpoint_falls_back_to_the_one_before(finished_run, tm
 def test_nan_in_a_batch_stops_with_the_step_and_keeps_the_checkpoint(
     tmp_path, monkeypatch):
   config = tiny_config(eval_every=1)
-  real = data_lib.load_splits(config.data)
+  real = intracardiac.load(config.data)
   train = dict(real.sources["train"].arrays)
   train["inputs"] = train["inputs"].copy()
   train["inputs"][:, 100, 3] = np.nan  # every example: the first batch fails
-  poisoned = data_lib.Splits({**real.sources, "train": sources.ArraySource(train)},
-                             real.info)
-  monkeypatch.setattr(data_lib, "load_splits", lambda _: poisoned)
+  poisoned = splits_lib.Splits(
+      {**real.sources, "train": sources.ArraySource(train)}, real.contract,
+      real.info)
+  monkeypatch.setattr(intracardiac, "load", lambda _: poisoned)
   with pytest.raises(loop.NonFiniteError, match=r"step 1: .*not finite"):
-    loop.train_and_evaluate(config, str(tmp_path))
+    train_mode.train(config, str(tmp_path))
   assert not (tmp_path / "checkpoints" / "latest" / "1").exists()
 
 
 def test_nan_after_a_checkpoint_keeps_that_checkpoint(tmp_path, monkeypatch):
   config = tiny_config(eval_every=1)
-  loop.train_and_evaluate(config, str(tmp_path), interrupt_after=2)
-  real = data_lib.load_splits(config.data)
+  train_mode.train(config, str(tmp_path), interrupt_after=2)
+  real = intracardiac.load(config.data)
   train = dict(real.sources["train"].arrays)
   train["inputs"] = np.full_like(train["inputs"], np.nan)
-  poisoned = data_lib.Splits({**real.sources, "train": sources.ArraySource(train)},
-                             real.info)
-  monkeypatch.setattr(data_lib, "load_splits", lambda _: poisoned)
+  poisoned = splits_lib.Splits(
+      {**real.sources, "train": sources.ArraySource(train)}, real.contract,
+      real.info)
+  monkeypatch.setattr(intracardiac, "load", lambda _: poisoned)
   with pytest.raises(loop.NonFiniteError, match=r"step 3: "):
-    loop.train_and_evaluate(config, str(tmp_path))
+    train_mode.train(config, str(tmp_path))
   monkeypatch.undo()
   state, meta = latest_state(config, tmp_path)
   assert int(state.step) == 2 == meta["step"]
@@ -142,5 +149,5 @@ def test_unwritable_workdir_is_a_clear_error(tmp_path):
   blocker = tmp_path / "a_file"
   blocker.write_text("not a folder")
   with pytest.raises(rundir.WorkdirError, match=r"--workdir=.*a_file/run"):
-    loop.train_and_evaluate(tiny_config(), str(blocker / "run"))
+    train_mode.train(tiny_config(), str(blocker / "run"))
   assert blocker.read_text() == "not a folder"

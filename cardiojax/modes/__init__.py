@@ -1,4 +1,7 @@
-"""What `python -m cardiojax.main` does in each mode, as importable functions."""
+"""What `python -m cardiojax.main` does in each mode, as importable functions.
+
+One module per mode: `train`, `eval`, `predict`, `explain`; `run` dispatches.
+"""
 
 import json
 import os
@@ -12,10 +15,12 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   """Runs `mode` for `config` in `workdir` and returns its summary.
 
   The summary is printed as JSON on stdout; train also names the run
-  directory and eval shows results.md on stderr.
+  directory and eval shows results.md on stderr. Predict and explain read the
+  run directory only; eval reads the test split of the training corpus.
   """
-  from cardiojax.train import loop  # pylint: disable=g-import-not-at-top
-  from cardiojax.train import rundir  # pylint: disable=g-import-not-at-top
+  # Modes are imported on use, so that one mode never loads another's code.
+  # pylint: disable=g-import-not-at-top
+  from cardiojax.train import rundir
 
   if mode not in MODES:
     raise ValueError(f"--mode: expected one of {MODES}, got {mode!r}")
@@ -29,21 +34,22 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
     raise FileNotFoundError(f"--workdir={workdir}: not a run directory (no "
                             f"config.json); train it first with --mode=train")
   if mode == "train":
+    from cardiojax.modes import train
     print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
-    summary = loop.train_and_evaluate(config, workdir)
+    summary = train.train(config, workdir)
   elif mode == "eval":
-    from cardiojax.evaluate import run_eval  # pylint: disable=g-import-not-at-top
-    summary = run_eval.evaluate_run(config, workdir)
+    from cardiojax.modes import eval as eval_mode
+    summary = eval_mode.evaluate_run(config, workdir)
     summary = {key: value for key, value in summary.items() if key != "results"}
     with open(summary["results_md"]) as f:
       print(f.read(), file=sys.stderr)
   elif mode == "predict":
-    from cardiojax import predict  # pylint: disable=g-import-not-at-top
+    from cardiojax.modes import predict
     if input_path is None:
       raise ValueError("--mode=predict needs --input=PATH, the record to predict")
     summary = predict.predict_file(config, workdir, input_path)
   else:
-    from cardiojax.explain import explain_mode  # pylint: disable=g-import-not-at-top
-    summary = explain_mode.explain_workdir(config, workdir)
+    from cardiojax.modes import explain
+    summary = explain.explain_workdir(config, workdir, input_path)
   print(json.dumps(rundir.to_json(summary), indent=2))
   return summary

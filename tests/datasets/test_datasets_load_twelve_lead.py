@@ -1,13 +1,14 @@
-"""12-lead loaders (PTB-XL, CPSC 2018) on the real subsets in shared/data."""
+"""12-lead corpora loaded for training (`cardiojax.datasets.ptbxl.load`,
+`cardiojax.datasets.cpsc2018.load`, through `cardiojax.input.records`) on the
+real subsets in shared/data."""
 
 import csv
 
 import numpy as np
 import pytest
 
+from cardiojax.datasets import cpsc2018
 from cardiojax.datasets import ptbxl
-from cardiojax.input import data as data_lib
-from cardiojax.input import twelve_lead
 from cardiojax.signal import leads
 from configs import cpsc2018_resnet34
 from configs import lead_reconstruction
@@ -29,7 +30,7 @@ def _data(module, variant, data_dir, shared_data, corpus):
 @pytest.fixture(scope="module")
 def superdiagnostic(data_dir, shared_data):
   data = _data(ptbxl_config, "smoke", data_dir, shared_data, "ptbxl")
-  return data, data_lib.load_splits(data)
+  return data, ptbxl.load(data)
 
 
 def test_ptbxl_shapes_folds_and_dropped_records(superdiagnostic, shared_data):
@@ -41,11 +42,12 @@ def test_ptbxl_shapes_folds_and_dropped_records(superdiagnostic, shared_data):
   assert splits.info["num_examples"] == {"train": 275, "validation": 62,
                                          "test": 53}
   example = splits.sources["validation"][0]
-  assert example["inputs"].shape == (1000, 12) == splits.info["input_shape"]
+  assert example["inputs"].shape == (1000, 12) == splits.contract.input_shape
   assert example["inputs"].dtype == np.float32
   assert example["targets"].shape == (5,) and example["targets"].sum() >= 1
   assert splits.info["class_names"] == ptbxl.LABEL_NAMES["superdiagnostic"]
-  assert splits.info["lead_names"] == leads.STANDARD_12
+  assert splits.contract.lead_names == leads.STANDARD_12
+  assert splits.contract.sampling_rate_hz == 100
 
 
 def test_ptbxl_patients_disjoint(superdiagnostic):
@@ -61,7 +63,7 @@ def test_normalisation_from_train_only(superdiagnostic):
   order = np.random.default_rng(0).permutation(len(train))
   sample = [train.ecg(i) for i in sorted(order[:data.normalization_records])]
   stacked = np.concatenate(sample)
-  norm = splits.info["input_normalization"]
+  norm = splits.contract.normalizer
   np.testing.assert_allclose(norm["offset"], stacked.mean(0), atol=1e-5)
   np.testing.assert_allclose(norm["scale"], stacked.std(0), rtol=1e-4)
   # Inputs are the record in mV, standardised with those statistics.
@@ -78,7 +80,7 @@ def test_prepared_once(superdiagnostic, monkeypatch):
                       lambda *a, **k: pytest.fail("prepared again"))
   with data.unlocked():
     data.manual_dir = None
-  assert len(data_lib.load_splits(data).sources["train"]) == 275
+  assert len(ptbxl.load(data).sources["train"]) == 275
 
 
 def test_prepare_record_reorders_leads_by_name(superdiagnostic):
@@ -87,19 +89,21 @@ def test_prepare_record_reorders_leads_by_name(superdiagnostic):
   ecg = source.ecg(0)
   names = [n.upper() for n in leads.STANDARD_12]
   shuffled = np.random.default_rng(1).permutation(12)
-  inputs = splits.prepare_record(ecg[:, shuffled], 100,
+  inputs = ptbxl.prepare_record(splits.contract, ecg[:, shuffled], 100,
                                  [names[i] for i in shuffled])
-  np.testing.assert_allclose(inputs, source[0]["inputs"], atol=1e-6)
+  assert inputs.shape == (1, 1000, 12)
+  np.testing.assert_allclose(inputs[0], source[0]["inputs"], atol=1e-6)
   # At 500 Hz the record is resampled to the model's 100 Hz.
   upsampled = np.repeat(ecg, 5, axis=0)
-  assert splits.prepare_record(upsampled, 500, names).shape == (1000, 12)
+  assert ptbxl.prepare_record(splits.contract, upsampled, 500,
+                              names).shape == (1, 1000, 12)
   with pytest.raises(ValueError, match="missing"):
-    splits.prepare_record(ecg[:, :6], 100, names[:6])
+    ptbxl.prepare_record(splits.contract, ecg[:, :6], 100, names[:6])
 
 
 def test_lead_reconstruction_zeroes_missing_leads(data_dir, shared_data):
   data = _data(lead_reconstruction, "smoke", data_dir, shared_data, "ptbxl")
-  splits = data_lib.load_splits(data)
+  splits = ptbxl.load(data)
   example = splits.sources["validation"][0]
   assert example["inputs"].shape == example["targets"].shape == (1000, 12)
   given = leads.lead_indices(("I", "II", "V2"))
@@ -117,11 +121,10 @@ def test_lead_reconstruction_zeroes_missing_leads(data_dir, shared_data):
 
 def test_cpsc2018_label_lists_and_variable_length(data_dir, shared_data):
   data = _data(cpsc2018_resnet34, "smoke", data_dir, shared_data, "cpsc2018")
-  splits = data_lib.load_splits(data)
+  splits = cpsc2018.load(data)
   assert {k: len(v) for k, v in splits.sources.items()} == {
       "train": 8, "validation": 1, "test": 1}
-  lists = twelve_lead.read_label_lists(shared_data / "cpsc2018" /
-                                       "REFERENCE.csv")
+  lists = cpsc2018.read_reference(shared_data / "cpsc2018" / "REFERENCE.csv")
   train = splits.sources["train"]
   lengths = set()
   for i in range(len(train)):

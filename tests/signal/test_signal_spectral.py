@@ -1,10 +1,10 @@
-"""Tests of cardiojax.input.spectral against scipy.signal.stft and np.fft."""
+"""Tests of cardiojax.signal.spectral against scipy.signal.stft and np.fft."""
 
 import numpy as np
 import pytest
 from scipy import signal as sp_signal
 
-from cardiojax.input import spectral
+from cardiojax.signal import spectral
 
 
 def _two_leads(fs, seconds):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cardiojax.datasets import splits
+from cardiojax.input import splits
 
 
 def test_stratified_kfold_balances_each_class():

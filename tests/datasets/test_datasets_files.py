@@ -1,9 +1,9 @@
-"""One record of each supported format (cardiojax.input.records), real files."""
+"""One record of each supported format (cardiojax.datasets.files), real files."""
 
 import numpy as np
 import pytest
 
-from cardiojax.input import records
+from cardiojax.datasets import files
 from cardiojax.signal import leads
 from cardiojax.simulate import intracardiac
 
@@ -17,7 +17,7 @@ from cardiojax.simulate import intracardiac
 ])
 def test_wfdb_records_at_their_header_rate(path, fs, names, length,
                                            shared_data):
-  record = records.read_record_file(shared_data / path)
+  record = files.read_record_file(shared_data / path)
   assert record.sampling_rate_hz == fs
   # PTB-XL headers spell AVR, AVL, AVF; leads are matched case-insensitively.
   assert [n.lower() for n in record.lead_names] == [n.lower() for n in names]
@@ -26,7 +26,7 @@ def test_wfdb_records_at_their_header_rate(path, fs, names, length,
 
 
 def test_original_cpsc2018_mat(shared_data):
-  record = records.read_record_file(
+  record = files.read_record_file(
       shared_data / "cpsc2018/TrainingSet_subset/A1980.mat")
   assert record.sampling_rate_hz == 500
   assert record.lead_names == leads.STANDARD_12
@@ -35,7 +35,7 @@ def test_original_cpsc2018_mat(shared_data):
 
 def test_llnl_electrodes_become_standard_leads(tmp_path):
   (ecg_path, _), = intracardiac.write_llnl_files(tmp_path, 1, 1)
-  record = records.read_record_file(ecg_path)
+  record = files.read_record_file(ecg_path)
   electrodes = np.load(ecg_path)
   assert record.sampling_rate_hz == 1000
   assert record.signal.shape == (500, 12)
@@ -45,7 +45,7 @@ def test_llnl_electrodes_become_standard_leads(tmp_path):
 
 
 def test_kaggle_csv_rows_are_beats(shared_data):
-  record = records.read_record_file(
+  record = files.read_record_file(
       shared_data / "kaggle_heartbeat" / "original_format_rows" /
       "mitbih_test_first10.csv")
   assert record.is_beats and record.signal.shape == (10, 187, 1)
@@ -54,7 +54,7 @@ def test_kaggle_csv_rows_are_beats(shared_data):
 
 def test_unknown_or_wrong_files_are_named(tmp_path):
   with pytest.raises(ValueError, match="unknown record format '.edf'"):
-    records.read_record_file(tmp_path / "x.edf")
+    files.read_record_file(tmp_path / "x.edf")
   np.save(tmp_path / "x.npy", np.zeros((500, 12)))
   with pytest.raises(ValueError, match=r"x.npy: array of shape \(500, 12\)"):
-    records.read_record_file(tmp_path / "x.npy")
+    files.read_record_file(tmp_path / "x.npy")

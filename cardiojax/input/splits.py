@@ -1,12 +1,16 @@
-"""Split helpers shared by the dataset builders: plain functions on arrays.
+"""Splits of a corpus: the `Splits` of a loaded corpus and split helpers.
 
 Every function is deterministic given its `seed`, so a split is data that can
 be recomputed and published. Fold ids are 0-based.
 """
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+import dataclasses
+from typing import Any, Callable
 
 import numpy as np
+
+from cardiojax.input import contract as contract_lib
 
 
 def stratified_kfold(labels: np.ndarray, num_folds: int,
@@ -173,3 +177,24 @@ def _pick(rng: np.random.Generator, primary: np.ndarray,
 def _check_num_folds(num_folds: int) -> None:
   if num_folds < 2:
     raise ValueError(f"num_folds: expected >= 2, got {num_folds}")
+
+
+@dataclasses.dataclass
+class Splits:
+  """The sources of a corpus and what a model needs to know about them.
+
+  Attributes:
+    sources: split name ('train', 'validation', 'test') -> random-access source
+      of dicts with 'inputs' (T, C) float32 and 'targets'.
+    contract: the data half of the input contract (`InputContract`): rate,
+      window, leads, units, the normaliser fitted on the training split and
+      how a raw record becomes model inputs.
+    info: provenance: 'groups' (split -> patient/record/simulation ids),
+      'class_counts', 'prepared_dir', ...
+    train_augment: optional `(example, np.random.Generator) -> example` applied
+      to training examples only (a random crop, `transforms.Augment`).
+  """
+  sources: dict[str, Any]
+  contract: contract_lib.InputContract
+  info: dict[str, Any]
+  train_augment: Callable | None = None

@@ -1,22 +1,25 @@
 """--mode=eval: the best checkpoint of a run on its test split, as reviewers expect.
 
 Thresholds (binary and multi-label tasks) are chosen on the validation split
-and applied unchanged to test; every test example counts once; each metric
+and applied unchanged to test (and written into the run's input contract); every test example counts once; each metric
 gets a percentile bootstrap 95% confidence interval (resamples keep every
 class); the naive baseline (training prior or mean) stands beside the model.
 Writes results.json, results.md and, for classification, ROC, precision-recall
 and confusion-matrix PNGs into the run directory.
 """
 
+import dataclasses
 import pathlib
 
 import numpy as np
 
+from cardiojax import experiment as experiment_lib
 from cardiojax.evaluate import bootstrap
 from cardiojax.evaluate import metrics as metrics_lib
 from cardiojax.evaluate import plots
 from cardiojax.evaluate import report
 from cardiojax.evaluate import thresholds as thresholds_lib
+from cardiojax.input import contract as contract_lib
 from cardiojax.train import loop
 
 
@@ -55,12 +58,14 @@ def evaluate_run(config, workdir) -> dict:
     {'results_json', 'results_md', 'plots': [paths], 'results': the table}.
   """
   workdir = pathlib.Path(workdir)
-  experiment = loop.build_experiment(config)
-  state, meta = loop.restore_best(experiment, workdir)
+  experiment = experiment_lib.build_experiment(config)
+  state, meta = experiment_lib.restore_best(experiment, workdir)
   task = experiment.task
   _, val_predictions, val_targets = loop.evaluate(experiment, state, "validation")
   if hasattr(task, "with_thresholds"):
     task = task.with_thresholds(val_predictions, val_targets)
+    saved = contract_lib.load(workdir)
+    dataclasses.replace(saved, thresholds=task.thresholds).save(workdir)
   _, predictions, targets = loop.evaluate(experiment, state, "test")
   train_targets = loop.all_targets(experiment.splits.sources["train"])
   naive = task.naive_predictions(train_targets, len(targets))
@@ -69,7 +74,7 @@ def evaluate_run(config, workdir) -> dict:
             targets_arg=-1 if is_classification else None)
   results = {"model": bootstrap.bootstrap_ci(task.metrics, predictions, targets, **ci),
              "naive baseline": bootstrap.bootstrap_ci(task.metrics, naive, targets, **ci)}
-  groups = experiment.splits.info.get("groups", {})
+  groups = experiment.splits.info["groups"]
   protocol = {
       "data": config.data.name,
       "test examples": len(targets),

@@ -1,0 +1,77 @@
+"""--mode=explain: attributions of a trained run's best checkpoint.
+
+With `--input=RECORD`, explains that record from the run directory alone (its
+input contract, explain baseline and best checkpoint; no training corpus):
+each model input of the record (window or beat) is explained for the class
+the model decides, and lead importance measures how often occluding a lead
+changes the model's own decisions. Without it, explains the records
+`config.explain.records` of `config.explain.split` of the corpus (or its most
+confident correct and misclassified examples) and ranks the leads over that
+split. Writes attribution arrays (.npz), ECG plots with attribution overlays
+and the lead-importance table into `workdir/explain/` (see
+`cardiojax.explain.run.explain_run`). Classification tasks only.
+"""
+
+import pathlib
+
+import numpy as np
+
+from cardiojax import experiment as experiment_lib
+from cardiojax.datasets import files
+from cardiojax.explain import run as explain_run_lib
+from cardiojax.input import contract as contract_lib
+from cardiojax.input import sources
+from cardiojax.modes import predict
+
+
+def _record_source(experiment, task, state, input_path) -> sources.ArraySource:
+  """The model inputs of a record file, with the model's decisions as targets."""
+  inputs = predict.model_inputs(experiment.contract,
+                                files.read_record_file(input_path))
+  probabilities = predict.predict_inputs(experiment, state, inputs)
+  return sources.ArraySource({"inputs": inputs,
+                              "targets": task.decide(probabilities)})
+
+
+def explain_workdir(config, workdir, input_path=None) -> dict:
+  """Explains the best checkpoint of the run in `workdir`; returns the summary."""
+  if input_path is None:
+    experiment = experiment_lib.build_experiment(config)
+  else:
+    experiment = experiment_lib.build_from_run(config, workdir)
+  if not experiment.contract.label_names:
+    raise ValueError(f"config.task.name={config.task.name!r}: --mode=explain "
+                     f"explains classifiers; use cardiojax.explain.attributions "
+                     f"directly for regression outputs (per site or lead)")
+  state, _ = experiment_lib.restore_best(experiment, workdir)
+  # The decision thresholds, once --mode=eval has fitted them on validation.
+  task = experiment_lib.task_from_contract(config, contract_lib.load(workdir))
+  explain = config.explain
+  if input_path is None:
+    source = experiment.splits.sources[explain.split]
+    records = tuple(explain.records) or None
+    metric = None
+  else:
+    source = _record_source(experiment, task, state, input_path)
+    records = tuple(range(len(source)))[:explain.max_importance_examples]
+    metric = ("agreement with the model's own decisions",
+              explain_run_lib.accuracy)
+  limit = explain.max_importance_examples
+  baseline = np.load(pathlib.Path(workdir) / experiment_lib.BASELINE_FILE,
+                     allow_pickle=False)
+  return explain_run_lib.explain_run(
+      experiment.model, state.variables, task, source,
+      pathlib.Path(workdir) / "explain",
+      sample_rate=experiment.contract.sampling_rate_hz,
+      records=records,
+      num_confident=explain.num_confident,
+      num_misclassified=explain.num_misclassified,
+      lead_names=experiment.contract.lead_names,
+      gradcam_feature=explain.gradcam_feature,
+      baseline=baseline,
+      ig_steps=explain.ig_steps,
+      smoothgrad_samples=explain.smoothgrad_samples,
+      occlusion_window_s=explain.occlusion_window_s,
+      importance_indices=tuple(range(min(len(source), limit))),
+      metric=metric,
+      seed=config.seed)

@@ -1,0 +1,141 @@
+"""A trained run is usable from its run directory alone.
+
+Smoke runs of a beat config (MIT-BIH windows) and of a 12-lead config
+(PTB-XL) are trained once; then, with the training corpus out of reach
+(data_dir and manual_dir pointed at empty folders), predict and explain run
+on shared records from the saved input contract and checkpoint. The model
+input built from the saved contract equals, bit for bit, the one the training
+pipeline builds.
+"""
+
+import dataclasses
+import importlib
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from cardiojax import datasets
+from cardiojax import modes
+from cardiojax.datasets import files
+from cardiojax.input import contract as contract_lib
+from cardiojax.signal import leads
+
+RUNS = {"beats_mitdb": "mitdb/100.hea",
+        "ptbxl": "ptbxl/records100/00000/00001_lr.hea"}
+
+
+def _config(name, data_dir):
+  config = importlib.import_module(f"configs.{name}").get_config("smoke")
+  config.data.data_dir = str(data_dir)
+  config.train.eval_every = config.train.num_steps
+  config.explain.ig_steps = 4
+  config.explain.smoothgrad_samples = 2
+  config.explain.max_importance_examples = 3
+  return config
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, shared_data):
+  """name -> (workdir, config with the corpus out of reach)."""
+  del shared_data  # the smoke configs read it
+  root = tmp_path_factory.mktemp("runs")
+  runs = {}
+  for name in RUNS:
+    config = _config(name, root / "tfds")
+    workdir = root / name
+    modes.run(config, mode="train", workdir=str(workdir),
+              config_path=f"configs/{name}.py:smoke")
+    absent = _config(name, root / "empty_tfds")
+    (root / "empty_raw").mkdir(exist_ok=True)
+    absent.data.manual_dir = str(root / "empty_raw")
+    runs[name] = (workdir, absent, config)
+  return runs
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_predict_and_explain_without_the_corpus(trained, shared_data, name):
+  workdir, absent, _ = trained[name]
+  record = shared_data / RUNS[name]
+  summary = modes.run(absent, mode="predict", workdir=str(workdir),
+                      config_path=f"configs/{name}.py:smoke",
+                      input_path=str(record))
+  predictions = np.asarray(summary["predictions"])
+  assert np.all(np.isfinite(predictions))
+  assert np.all((predictions >= 0) & (predictions <= 1))
+  if name == "ptbxl":
+    assert predictions.shape == (1, 5)
+  else:  # one prediction per detected beat of the 30 min record
+    assert 2200 <= len(predictions) <= 2350
+  explained = modes.run(absent, mode="explain", workdir=str(workdir),
+                        config_path=f"configs/{name}.py:smoke",
+                        input_path=str(record))
+  assert [r["index"] for r in explained["records"]] == list(
+      range(min(3, len(predictions))))
+  assert len(explained["lead_importance"]) == len(
+      json.loads((workdir / "input_contract.json").read_text())["lead_names"])
+  assert (workdir / "explain" / "records" / "00000_integrated_gradients.png"
+          ).is_file()
+  assert not any(pathlib.Path(absent.data.data_dir).glob("*")), (
+      "nothing may be prepared into the empty data_dir")
+
+
+def test_contract_round_trips(trained):
+  for workdir, _, _ in trained.values():
+    contract = contract_lib.load(workdir)
+    again = contract_lib.InputContract.from_dict(contract.to_dict())
+    assert again == contract
+    with_thresholds = dataclasses.replace(contract, thresholds=(0.25, 0.5))
+    saved = json.loads(json.dumps(with_thresholds.to_dict()))
+    assert contract_lib.InputContract.from_dict(saved).thresholds == (0.25, 0.5)
+    assert saved["window_seconds"] == pytest.approx(
+        contract.window_samples / contract.sampling_rate_hz)
+
+
+def test_missing_contract_is_a_clear_error(tmp_path):
+  with pytest.raises(contract_lib.ContractError, match="input_contract.json"):
+    contract_lib.load(tmp_path)
+
+
+def test_saved_contract_rebuilds_the_training_inputs_bit_for_bit(
+    trained, shared_data):
+  """PTB-XL: a validation record through the saved contract, from the
+  prepared record and from its WFDB file, equals the pipeline's input."""
+  workdir, _, config = trained["ptbxl"]
+  contract = contract_lib.load(workdir)
+  splits = datasets.corpus("ptbxl").load(config.data)
+  assert dataclasses.replace(splits.contract, task_kind=contract.task_kind,
+                             label_names=contract.label_names,
+                             task_statistics=contract.task_statistics
+                             ) == contract
+  source = splits.sources["validation"]
+  fs = source.fs
+  for index in range(3):
+    expected = source[index]["inputs"]
+    got = datasets.corpus("ptbxl").prepare_record(
+        contract, source.ecg(index), fs, leads.STANDARD_12)[0]
+    np.testing.assert_array_equal(got, expected)
+  # The same validation record read from its WFDB file, with its leads
+  # renamed in lower case and permuted: the same tensor.
+  split, row = source.refs[0]
+  ecg_id = int(source.data_sources[split][row]["ecg_id"])
+  record = files.read_record_file(
+      shared_data / f"ptbxl/records100/00000/{ecg_id:05d}_lr.hea")
+  order = np.random.default_rng(0).permutation(12)
+  got = datasets.corpus("ptbxl").prepare_record(
+      contract, record.signal[:, order], record.sampling_rate_hz,
+      [record.lead_names[i].lower() for i in order])[0]
+  np.testing.assert_array_equal(got, source[0]["inputs"])
+
+
+def test_saved_contract_rebuilds_beat_windows_bit_for_bit(trained):
+  workdir, _, config = trained["beats_mitdb"]
+  contract = contract_lib.load(workdir)
+  mitdb = datasets.corpus("mitdb")
+  splits = mitdb.load(config.data)
+  features = mitdb.WindowFeatures.from_contract(contract)
+  source = splits.sources["test"]
+  for index in (0, len(source) // 2, len(source) - 1):
+    np.testing.assert_array_equal(features(source.window(index)),
+                                  source[index]["inputs"])
