@@ -7,7 +7,7 @@ import setuptools
 
 _HERE = pathlib.Path(__file__).parent
 _VERSION = re.search(r'__version__ = "([^"]+)"',
-                     (_HERE / "cardiojax" / "__init__.py").read_text()).group(1)
+                     (_HERE / "cardiojax" / "_version.py").read_text()).group(1)
 
 setuptools.setup(
     name="cardiojax",
@@ -35,6 +35,7 @@ setuptools.setup(
         "importlib_resources>=6",  # tfds 4.9.10 imports it but does not declare it.
         "pandas>=2.2.3,<3",  # pandas 3 makes wfdb warn on every call.
         "matplotlib>=3.8",
+        "tqdm>=4.66",
     ],
     extras_require={
         "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "scikit-learn>=1.5",

@@ -123,6 +123,15 @@ def base_config() -> ml_collections.ConfigDict:
   config.eval.bootstrap_seed = 0
   config.eval.metrics = ()              # extra metric sets: "aami", "cpsc2018"
 
+  config.predict = ml_collections.ConfigDict()  # --mode=predict, cardiojax.load
+  # Non-finite samples (and WFDB invalid-sample markers): 'repair' gaps up to
+  # max_repair_s by linear interpolation (longer ones are refused), 'drop' the
+  # windows or beats they touch, or 'refuse' the record.
+  config.predict.signal_policy = "repair"
+  config.predict.max_repair_s = 0.5
+  config.predict.aggregation = "auto"   # auto | mean | max (windows of a record)
+  config.predict.batch_size = 256       # inputs per forward pass (largest bucket)
+
   config.explain = ml_collections.ConfigDict()  # --mode=explain
   config.explain.split = "test"
   config.explain.records = ()           # indices; () = the most confident and misclassified

@@ -202,6 +202,9 @@ class CincConfig(tfds.core.BuilderConfig):
 
 class Cinc(tfds.core.GeneratorBasedBuilder):
   """PhysioNet/CinC 2020-2021 records; see the module docstring."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("**/*.hea",)
+  CORPUS_NAME = "the PhysioNet/CinC records"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}

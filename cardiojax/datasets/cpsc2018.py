@@ -48,6 +48,7 @@ from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
 from cardiojax.input import records as records_lib
 from cardiojax.signal import leads as leads_lib
+from cardiojax.signal import quality
 
 CLASS_NAMES = ("Normal", "AF", "I-AVB", "LBBB", "RBBB", "PAC", "PVC", "STD",
                "STE")
@@ -66,6 +67,9 @@ SNOMED_TO_CLASS = {
 }
 SAMPLING_RATE_HZ = 500
 MAX_LABELS = 3  # labels per record in REFERENCE.csv
+# The shortest CPSC 2018 record (6 s, Liu et al. 2018): training pads records
+# this short, so predict pads them too rather than refusing them.
+MIN_RECORD_S = 6.0
 NUM_FOLDS = 10
 FOLD_SEED = 0
 FOLDS_BY_SPLIT = {"train": tuple(range(8)), "validation": (8,), "test": (9,)}
@@ -220,6 +224,9 @@ class Cpsc2018Config(tfds.core.BuilderConfig):
 
 class Cpsc2018(tfds.core.GeneratorBasedBuilder):
   """CPSC 2018; see the module docstring for the input contract."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("REFERENCE.csv", "*.hea")
+  CORPUS_NAME = "CPSC 2018"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -303,6 +310,8 @@ class Cpsc2018(tfds.core.GeneratorBasedBuilder):
     original = self.builder_config.source_format == "original"
     for record_id, path, labels, fold in records:
       signal, meta = (read_cpsc_mat if original else read_cinc_record)(path)
+      signal = quality.repaired_for_training(signal, SAMPLING_RATE_HZ,
+                                             leads_lib.STANDARD_12, str(path))
       yield record_id, {
           "ecg": signal,
           "length": len(signal),
@@ -340,7 +349,7 @@ def load(data_config) -> splits_lib.Splits:
       fs=builder.info.metadata["sampling_rate_hz"], folds=fields["fold"],
       patients=record_ids, targets=targets, zero_missing=False,
       target_units="class lists" if data_config.label_lists else "multi-hot",
-      info={"class_names": CLASS_NAMES})
+      info={"class_names": CLASS_NAMES}, min_record_s=MIN_RECORD_S)
 
 
 def _label_lists(data_config, record_ids, multi_hot_targets):

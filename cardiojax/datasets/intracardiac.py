@@ -144,6 +144,9 @@ class IntracardiacConfig(tfds.core.BuilderConfig):
 
 class Intracardiac(tfds.core.GeneratorBasedBuilder):
   """LLNL intracardiac set; see the module docstring for the contract."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("data_hearts_dd_0p2*",)
+  CORPUS_NAME = "the LLNL intracardiac data"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -318,7 +321,8 @@ def load(data_config) -> splits_lib.Splits:
       lead_names=leads_lib.STANDARD_12,
       input_shape=(NUM_TIME, len(leads_lib.STANDARD_12)), units="mV",
       input_units="standardised mV", normalizer=normalizer.to_dict(),
-      window_policy={"kind": "crop_or_pad", "align": "start"},
+      window_policy={"kind": "sliding", "align": "start", "stride": NUM_TIME,
+                     "min_samples": NUM_TIME},
       features={"input_leads": leads_lib.STANDARD_12, "zero_missing": False},
       target_units=unit)
   normalizer = transforms.Normalizer.from_dict(contract.normalizer)

@@ -25,6 +25,7 @@ task='mitbih', files=(...))` reads other file names.
 """
 
 import dataclasses
+import functools
 import pathlib
 
 import numpy as np
@@ -33,6 +34,7 @@ import tensorflow_datasets as tfds
 from cardiojax.datasets import download
 from cardiojax.datasets import prepared
 from cardiojax.input import contract as contract_lib
+from cardiojax.input import model_inputs
 from cardiojax.input import sources
 from cardiojax.input import splits as splits_lib
 from cardiojax.input import transforms
@@ -71,35 +73,82 @@ class KaggleHeartbeatConfig(tfds.core.BuilderConfig):
   seed: int = 1337
 
 
-def read_csv(path: pathlib.Path, num_labels: int) -> tuple[np.ndarray,
-                                                           np.ndarray]:
+def read_csv(path: pathlib.Path, num_labels: int, *,
+             labels_optional: bool = False
+             ) -> tuple[np.ndarray, np.ndarray | None]:
   """Reads a heartbeat CSV: ((rows, 187) float32 beats, (rows,) int64 labels).
 
+  Each row is 187 beat samples and a label (188 values). With
+  `labels_optional`, rows may instead be 187 samples without a label (every
+  row alike), and the labels returned are then None. Blank lines are
+  skipped, and so is a first row that is not all numbers (column names) or
+  is pandas' column numbers 0, 1, ..., 187.
+
   Raises:
-    ValueError: naming the file and line, for a row without 188 values, a
-      value that is not a number, or a label outside 0..num_labels-1.
+    FileNotFoundError: no such file.
+    ValueError: one line naming the file and line, for a row with the wrong
+      number of values, a value that is not a number, a label outside
+      0..num_labels-1, or a file without rows.
   """
+  def is_number(text: str) -> bool:
+    try:
+      float(text)
+    except ValueError:
+      return False
+    return True
+
+  path = pathlib.Path(path)
   if not path.is_file():
     raise FileNotFoundError(f"{path}: file not found")
-  rows = []
-  with path.open() as f:
+  widths = (LENGTH, LENGTH + 1) if labels_optional else (LENGTH + 1,)
+  what = {LENGTH: f"{LENGTH} samples, no label",
+          LENGTH + 1: f"{LENGTH} samples + label"}
+  rows, line_nos, width, first = [], [], None, None
+  with path.open(encoding="utf-8-sig", errors="replace") as f:
     for line_no, line in enumerate(f, 1):
-      values = line.strip().split(",")
-      if len(values) != LENGTH + 1:
-        raise ValueError(f"{path}: line {line_no}: expected {LENGTH + 1} "
-                         f"comma-separated values (187 samples + label), "
-                         f"got {len(values)}")
+      text = line.strip()
+      if not text:
+        continue
+      values = text.split(",")
       try:
-        rows.append(np.asarray(values, dtype=np.float64))
-      except ValueError as e:
-        raise ValueError(f"{path}: line {line_no}: {e}") from e
+        row = np.asarray(values, dtype=np.float64)
+      except ValueError:
+        row = None
+      if not rows and not line_nos and (
+          row is None or np.array_equal(row, np.arange(len(row)))):
+        line_nos.append(None)  # The header row: skipped, once.
+        continue
+      if width is None and len(values) in widths:
+        width, first = len(values), line_no
+      if len(values) != width:
+        expected = (f"{width} comma-separated values ({what[width]}, as line "
+                    f"{first})" if width else
+                    " or ".join(f"{w} comma-separated values ({what[w]})"
+                                for w in widths))
+        raise ValueError(f"{path}: line {line_no}: expected {expected}, got "
+                         f"{len(values)}")
+      if row is None:
+        column = next(i for i, v in enumerate(values) if not is_number(v))
+        raise ValueError(f"{path}: line {line_no}: value {column + 1} is "
+                         f"{values[column].strip()[:40]!r}; expected a number")
+      rows.append(row)
+      line_nos.append(line_no)
+  line_nos = [n for n in line_nos if n is not None]
+  if not rows:
+    raise ValueError(f"{path}: no rows; expected lines of "
+                     f"{' or '.join(str(w) for w in widths)} comma-separated "
+                     f"values (187 beat samples at {FS} Hz"
+                     f"{', optionally' if labels_optional else ','} + label)")
   data = np.stack(rows)
+  if width == LENGTH:
+    return data.astype(np.float32), None
   labels = data[:, LENGTH]
   bad = np.flatnonzero((labels != np.round(labels)) | (labels < 0) |
                        (labels >= num_labels))
   if bad.size:
-    raise ValueError(f"{path}: line {bad[0] + 1}: label {labels[bad[0]]}; "
-                     f"expected an integer in 0..{num_labels - 1}")
+    raise ValueError(f"{path}: line {line_nos[bad[0]]}: label "
+                     f"{labels[bad[0]]}; expected an integer in "
+                     f"0..{num_labels - 1}")
   return data[:, :LENGTH].astype(np.float32), labels.astype(np.int64)
 
 
@@ -148,6 +197,9 @@ def stratified_split(labels: np.ndarray, test_size: float,
 
 class KaggleHeartbeat(download.Builder):
   """Kaggle heartbeat CSVs; see the module docstring."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("*.csv",)
+  CORPUS_NAME = "the Kaggle heartbeat CSVs"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -298,39 +350,78 @@ def _normalizer(contract) -> "transforms.Normalizer | None":
   return None if d is None else transforms.Normalizer.from_dict(d)
 
 
-def prepare_record(contract, signal, sampling_rate_hz: float,
-                   lead_names) -> np.ndarray:
-  """A (T, C) mV record -> (n, 187, 1) float32 Kaggle-format beats.
+def prepare_record(contract, signal, sampling_rate_hz: float, lead_names, *,
+                   usable: np.ndarray | None = None,
+                   beat_samples: np.ndarray | None = None
+                   ) -> model_inputs.ModelInputs:
+  """A (T, C) mV record -> (n, 187, 1) Kaggle-format beats, one per R peak.
 
   Cuts lead II (or MLII) into beats with Kachuee et al.'s segmentation
-  (`cardiojax.signal.beats.kachuee_beats`), then applies the training
-  normalisation of the contract.
+  (`cardiojax.signal.beats.kachuee_beats`: 10 s windows, min-max normalised,
+  beats from each R peak), then applies the training normalisation of the
+  contract. Beats whose span overlaps samples the signal check could not
+  repair are dropped and listed.
 
   Raises:
-    ValueError: no lead II, or no beat found (needs >= 10 s with >= 2 R
-      peaks per 10 s window).
+    ValueError: no lead II, reference beats asked for (Kachuee's
+      segmentation finds its own R peaks), or no beat found (needs >= 10 s
+      with >= 2 R peaks per 10 s window).
   """
+  if beat_samples is not None:
+    raise ValueError("beat_samples: Kaggle-format beat models segment beats "
+                     "with Kachuee et al.'s R peaks; reference beats are not "
+                     "supported")
   signal = np.asarray(signal, np.float32)
   if signal.ndim != 2 or signal.shape[1] != len(lead_names):
     raise ValueError(f"signal: expected (time, {len(lead_names)} leads), got "
                      f"shape {signal.shape}")
   lead = leads_lib.find_lead(lead_names,
                              tuple(contract.features["accepted_leads"]))
-  segments, _ = beats_lib.kachuee_beats(signal[:, lead], sampling_rate_hz)
-  if not len(segments):
+  segments, peaks = beats_lib.kachuee_beats(signal[:, lead], sampling_rate_hz)
+  to_record = functools.partial(model_inputs.to_record_samples, model_hz=FS,
+                                record_hz=sampling_rate_hz,
+                                num_samples=len(signal))
+  starts, stops = to_record(peaks), to_record(peaks + LENGTH)
+  keep = np.ones(len(peaks), bool)
+  if usable is not None:
+    bad = np.concatenate([[0], np.cumsum(~np.asarray(usable, bool))])
+    keep = bad[stops] == bad[starts]
+  if not keep.any():
     raise ValueError(f"signal: no beats found in {signal.shape[0]} samples at "
                      f"{sampling_rate_hz} Hz (needs >= 10 s with >= 2 R "
                      f"peaks per 10 s window)")
-  return prepare_beats(contract, segments[:, :, None])
+  report = {
+      "samples": int(len(signal)), "sampling_rate_hz": float(sampling_rate_hz),
+      "resampled_to_hz": None if sampling_rate_hz == FS else FS,
+      "lead_order": [[contract.lead_names[0], str(lead_names[lead])]],
+      "beats_from": "cardiojax.signal.beats.kachuee_beats",
+      "beats": int(keep.sum()),
+      "beats_dropped_unusable": starts[~keep].tolist(),
+      "samples_in_beats": int(model_inputs.covered_samples(
+          starts[keep], stops[keep], len(signal)).sum()),
+  }
+  return _beat_inputs(contract, segments[keep], starts[keep], stops[keep],
+                      report, beat_samples=starts[keep])
 
 
-def prepare_beats(contract, segments) -> np.ndarray:
-  """(n, 187, 1) Kaggle-format beats (CSV rows) -> (n, 187, 1) inputs."""
+def prepare_beats(contract, segments) -> model_inputs.ModelInputs:
+  """(n, 187, 1) Kaggle-format beats (CSV rows) -> their model inputs; the
+  span of beat i is row i (starts i, stops i + 1)."""
   segments = np.asarray(segments, np.float32)
   if segments.ndim != 3 or segments.shape[1:] != (LENGTH, 1):
     raise ValueError(f"beats: expected (n, {LENGTH}, 1), got shape "
                      f"{segments.shape}")
+  rows = np.arange(len(segments), dtype=np.int64)
+  return _beat_inputs(contract, segments[:, :, 0], rows, rows + 1,
+                      {"beats": len(segments), "beats_from": "CSV rows"})
+
+
+def _beat_inputs(contract, segments, starts, stops, report, beat_samples=None):
   normalize = _normalizer(contract)
-  if normalize is None:
-    return segments
-  return np.stack([normalize.apply(b) for b in segments])
+
+  def featurize(cut):
+    return cut if normalize is None else (cut - normalize.offset) / normalize.scale
+
+  return model_inputs.ModelInputs(
+      segments.reshape(-1, 1), np.arange(len(segments)) * LENGTH, LENGTH,
+      featurize, starts, stops, "beat", report, beat_samples=beat_samples)

@@ -30,6 +30,7 @@ A custom `MitdbConfig(name=..., records=('100', '106'))` reads a subset.
 
 import collections
 import dataclasses
+import functools
 import pathlib
 
 import numpy as np
@@ -39,12 +40,14 @@ from cardiojax.datasets import download
 from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
 from cardiojax.input import contract as contract_lib
+from cardiojax.input import model_inputs
 from cardiojax.input import samplers
 from cardiojax.input import sources
 from cardiojax.input import splits as splits_lib
 from cardiojax.input import transforms
 from cardiojax.signal import leads as leads_lib
 from cardiojax.signal import qrs
+from cardiojax.signal import quality
 from cardiojax.signal import resample as resample_lib
 from cardiojax.signal import spectral
 
@@ -138,6 +141,9 @@ def is_beat(symbols: np.ndarray) -> np.ndarray:
 
 class Mitdb(download.Builder):
   """MIT-BIH Arrhythmia beats or records; see the module docstring."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("*.atr",)
+  CORPUS_NAME = "MIT-BIH"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -229,19 +235,21 @@ class Mitdb(download.Builder):
     for record in records:
       rec = wfdb_io.read_record(root / record)
       ann = wfdb_io.read_annotations(root / record)
+      signal = quality.repaired_for_training(rec.signal, rec.fs, rec.lead_names,
+                                             f"{root / record}.hea")
       leads = np.asarray(rec.lead_names, dtype=object)
       if self.builder_config.kind == "records":
-        yield record, {"ecg": rec.signal, "lead_names": leads,
+        yield record, {"ecg": signal, "lead_names": leads,
                        "record_id": record, "ann_sample": ann.sample,
                        "ann_symbol": ann.symbol.astype(object),
                        "ann_aux": ann.aux_note.astype(object)}
         continue
-      length = rec.signal.shape[0]
+      length = signal.shape[0]
       for sample, symbol in zip(ann.sample, ann.symbol):
         if symbol not in AAMI_CLASS or not half <= sample <= length - half:
           continue
         yield f"{record}_{sample}", {
-            "ecg": rec.signal[sample - half:sample + half],
+            "ecg": signal[sample - half:sample + half],
             "lead_names": leads, "record_id": record, "sample": sample,
             "symbol": symbol, "aami": AAMI_CLASS[symbol],
             "abnormal": NORMAL_NAMES[symbol != "N"]}
@@ -289,6 +297,15 @@ class WindowFeatures:
     if self.stft is None:
       return x.astype(np.float32)
     return _normalize(self.stft_normalizer, self.spectrogram(x)).astype(np.float32)
+
+  def batch(self, windows: np.ndarray) -> np.ndarray:
+    """(k, T, leads) windows in mV -> (k, ...) inputs, as `__call__` each."""
+    if self.stft is not None:
+      return np.stack([self(w) for w in windows])
+    if self.normalizer is None:
+      return windows.astype(np.float32)
+    return ((windows - self.normalizer.offset) / self.normalizer.scale
+            ).astype(np.float32)
 
 
 def _from_dict(d):
@@ -390,7 +407,8 @@ def load(data_config) -> splits_lib.Splits:
       features={"stft": features.stft, "stft_normalizer":
                 None if features.stft_normalizer is None else
                 features.stft_normalizer.to_dict(),
-                "accepted_leads": _ACCEPTED_LEADS[:num_leads]},
+                "accepted_leads": _ACCEPTED_LEADS[:num_leads],
+                "label": data_config.label},
       target_units="class index")
   features = WindowFeatures.from_contract(contract)
   windows = {split: sources.WindowSource(*columns, features)
@@ -432,18 +450,23 @@ def _fit_window_features(train, data_config) -> WindowFeatures:
       data_config.normalization, spectrograms))
 
 
-def prepare_record(contract, signal, sampling_rate_hz: float,
-                   lead_names) -> np.ndarray:
-  """A (T, C) mV record -> (n, T', C') inputs, one per detected beat.
+def prepare_record(contract, signal, sampling_rate_hz: float, lead_names, *,
+                   usable: np.ndarray | None = None,
+                   beat_samples: np.ndarray | None = None
+                   ) -> model_inputs.ModelInputs:
+  """A (T, C) mV record -> one input per beat, centred on it.
 
   Resamples the record to 360 Hz, keeps lead MLII (or II) and, for two-lead
-  models, the first chest lead V1..V6; finds QRS complexes on the MLII lead
-  with `cardiojax.signal.qrs.qrs_peaks` and cuts a window of 2 * half_window
-  samples centred on each one that lies inside the record.
+  models, the first chest lead V1..V6; the beats are `beat_samples` (e.g. the
+  beat annotations of a reference file, in the record's samples) or, by
+  default, the QRS complexes that `cardiojax.signal.qrs.qrs_peaks` finds on
+  the MLII lead. Each input is the window of 2 * half_window samples centred
+  on a beat; beats closer than half a window to either end, or whose window
+  overlaps samples the signal check could not repair (`usable` False), are
+  dropped and listed in the report.
 
   Raises:
-    ValueError: a lead the model needs is missing, or no beat lies at least
-      half a window from both ends.
+    ValueError: a lead the model needs is missing, or no beat is left.
   """
   signal = np.asarray(signal, np.float32)
   if signal.ndim != 2 or signal.shape[1] != len(lead_names):
@@ -453,12 +476,55 @@ def prepare_record(contract, signal, sampling_rate_hz: float,
   channels = [leads_lib.find_lead(lead_names, tuple(accepted))
               for accepted in contract.features["accepted_leads"]]
   x = resample_lib.resample(signal[:, channels], sampling_rate_hz, FS)
-  peaks = qrs.qrs_peaks(x[:, 0], FS)
-  peaks = peaks[(peaks >= half_window) & (peaks + half_window <= len(x))]
-  if not len(peaks):
+  if beat_samples is None:
+    peaks, source = qrs.qrs_peaks(x[:, 0], FS), "cardiojax.signal.qrs.qrs_peaks"
+  else:
+    peaks = np.round(np.asarray(beat_samples) * FS / sampling_rate_hz).astype(
+        np.int64)
+    source = "reference annotations"
+  inside = (peaks >= half_window) & (peaks + half_window <= len(x))
+  usable_x = model_inputs.usable_at(usable, len(x), FS, sampling_rate_hz)
+  bad = np.concatenate([[0], np.cumsum(~usable_x)])
+  clean = np.zeros(len(peaks), bool)
+  clean[inside] = (bad[peaks[inside] + half_window] ==
+                   bad[peaks[inside] - half_window])
+  keep = inside & clean
+  if not keep.any():
     raise ValueError(f"signal: no beat found at least {half_window} "
                      f"samples (at 360 Hz) from both ends of the "
                      f"{signal.shape[0]} samples at {sampling_rate_hz} Hz")
-  features = WindowFeatures.from_contract(contract)
-  return np.stack([features(x[p - half_window:p + half_window])
-                   for p in peaks])
+  to_record = functools.partial(model_inputs.to_record_samples, model_hz=FS,
+                                record_hz=sampling_rate_hz,
+                                num_samples=len(signal))
+  starts, stops = to_record(peaks - half_window), to_record(peaks + half_window)
+  covered = model_inputs.covered_samples(starts[keep], stops[keep], len(signal))
+  names = [str(lead_names[c]) for c in channels]
+  report = {
+      "samples": int(len(signal)),
+      "sampling_rate_hz": float(sampling_rate_hz),
+      "resampled_to_hz": None if sampling_rate_hz == FS else FS,
+      "lead_order": [[model, record] for model, record in
+                     zip(contract.lead_names, names)],
+      "beats_from": source, "beats": int(keep.sum()),
+      "beats_dropped_at_ends": to_record(peaks[~inside]).tolist(),
+      "beats_dropped_unusable": to_record(peaks[inside & ~clean]).tolist(),
+      "samples_used": int(covered.sum()),
+      "samples_outside_beat_windows": int(len(signal) - covered.sum()),
+  }
+  return model_inputs.ModelInputs(
+      x, peaks[keep] - half_window, 2 * half_window,
+      WindowFeatures.from_contract(contract).batch, starts[keep], stops[keep],
+      "beat", report, beat_samples=to_record(peaks[keep]))
+
+
+def reference_beats(annotations: wfdb_io.Annotations,
+                    contract) -> tuple[np.ndarray, np.ndarray]:
+  """The beat annotations of a record as (samples, class indices) in the
+  contract's classes ('abnormal': N vs the rest; 'aami': AAMI_CLASS)."""
+  beat = is_beat(annotations.symbol)
+  symbols = annotations.symbol[beat]
+  if contract.features["label"] == "aami":
+    classes = [AAMI_NAMES.index(AAMI_CLASS[s]) for s in symbols]
+  else:
+    classes = symbols != "N"
+  return annotations.sample[beat], np.asarray(classes, np.int64)

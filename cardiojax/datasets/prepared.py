@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import pathlib
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -37,10 +38,46 @@ def prepared_builder(builder_cls, builder_config, data_config, *,
         f"config.data.manual_dir: {builder.data_dir} is not prepared yet; set "
         f"--config.data.manual_dir to the raw files "
         f"({builder_cls.MANUAL_DOWNLOAD_INSTRUCTIONS})")
+  if needs_manual_dir:
+    check_manual_dir(builder_cls, os.path.expanduser(str(data_config.manual_dir)))
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=data_config.manual_dir and
       os.path.expanduser(str(data_config.manual_dir))))
   return builder
+
+
+def _holds(folder: pathlib.Path, markers) -> bool:
+  return any(next(folder.glob(marker), None) is not None for marker in markers)
+
+
+def check_manual_dir(builder_cls, manual_dir: str) -> None:
+  """Checks that `manual_dir` is the corpus folder (it holds one of the
+  builder's `MANUAL_DIR_MARKERS`); the error names the folder to pass when
+  the corpus is one level below (the parent of the unzipped folder) or above.
+
+  Raises:
+    ValueError: one line naming config.data.manual_dir and the fix.
+  """
+  markers = getattr(builder_cls, "MANUAL_DIR_MARKERS", ())
+  folder = pathlib.Path(manual_dir)
+  if not markers or _holds(folder, markers):
+    return
+  name = getattr(builder_cls, "CORPUS_NAME", builder_cls.__name__)
+  field = f"config.data.manual_dir={manual_dir}"
+  if not folder.is_dir():
+    raise ValueError(f"{field}: no such folder; pass the folder of {name}")
+  below = sorted(child for child in folder.iterdir()
+                 if child.is_dir() and _holds(child, markers))
+  if below:
+    raise ValueError(f"{field}: this does not look like {name} (no "
+                     f"{' or '.join(markers)}), but {below[0]} does: pass "
+                     f"--config.data.manual_dir={below[0]}")
+  if _holds(folder.parent, markers):
+    raise ValueError(f"{field}: this does not look like {name} (no "
+                     f"{' or '.join(markers)}), but its parent does: pass "
+                     f"--config.data.manual_dir={folder.parent}")
+  raise ValueError(f"{field}: this does not look like {name}: no "
+                   f"{' or '.join(markers)} ({builder_cls.MANUAL_DOWNLOAD_INSTRUCTIONS})")
 
 
 def config_name(prefix: str, parts: tuple) -> str:

@@ -51,6 +51,7 @@ from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
 from cardiojax.input import records
 from cardiojax.signal import leads as leads_lib
+from cardiojax.signal import quality
 
 LABEL_NAMES = {
     "all": (
@@ -231,6 +232,9 @@ class PtbxlConfig(tfds.core.BuilderConfig):
 
 class Ptbxl(tfds.core.GeneratorBasedBuilder):
   """PTB-XL; see the module docstring for the input contract."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("ptbxl_database.csv",)
+  CORPUS_NAME = "PTB-XL"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -316,8 +320,11 @@ class Ptbxl(tfds.core.GeneratorBasedBuilder):
       except ValueError as e:
         raise ValueError(f"{root / 'ptbxl_database.csv'}: ecg_id "
                          f"{row['ecg_id']}: {e}") from e
+      path = root / row[column]
       yield row["ecg_id"], {
-          "ecg": read_ptbxl_record(root / row[column], rate),
+          "ecg": quality.repaired_for_training(
+              read_ptbxl_record(path, rate), rate, leads_lib.STANDARD_12,
+              f"{path}.hea"),
           **labels,
           "ecg_id": row["ecg_id"],
           "patient_id": row["patient_id"],

@@ -3,7 +3,9 @@
 `read_record` checks every signal file's size against the header's signal
 length and format, and every signal's checksum against the header, before it
 converts the digital samples to mV. Errors name the file, the field and the
-expected value.
+expected value. `check_signal_files`, `check_checksums`, `written_fields` and
+`mv_factor` are the pieces shared with `cardiojax.datasets.files`, which reads
+every record form the WFDB specification allows.
 """
 
 import dataclasses
@@ -12,12 +14,16 @@ import pathlib
 
 import numpy as np
 import wfdb
+from wfdb.io import header as wfdb_header
 
 # Bytes per sample of the WFDB signal formats read here.
 _BYTES_PER_SAMPLE = {"8": 1, "80": 1, "16": 2, "61": 2, "160": 2, "24": 3,
                      "32": 4, "212": 1.5, "310": 4 / 3, "311": 4 / 3}
-# Factor from a header's physical unit to mV.
-_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "v": 1e3}
+# FLAC-compressed formats: their file size says nothing about the length.
+_COMPRESSED_FORMATS = ("508", "516", "524")
+# Factor from a header's physical unit to mV (micro as 'u', the micro sign
+# U+00B5 or the Greek mu U+03BC).
+_TO_MV = {"mv": 1.0, "uv": 1e-3, "\u00b5v": 1e-3, "\u03bcv": 1e-3, "v": 1e3}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,29 +74,108 @@ def read_header(path: pathlib.Path | str) -> wfdb.Record:
     raise ValueError(f"{header}: unreadable WFDB header ({e})") from e
 
 
-def _check_file_sizes(path: pathlib.Path, header: wfdb.Record) -> None:
-  """Checks each signal file's size against sig_len, nsig and fmt."""
+def mv_factor(unit: str | None) -> float | None:
+  """The factor from a header's physical unit to mV; None when not a voltage."""
+  return _TO_MV.get((unit or "mV").lower())
+
+
+def written_fields(path: pathlib.Path | str
+                   ) -> tuple[dict[str, str], list[dict[str, str]]]:
+  """The record line and signal lines of `<path>.hea` as written.
+
+  Fields are split by wfdb's own expressions (`wfdb.io.header.rx_record`,
+  `rx_signal`), one dict of strings a line; a field the line leaves out is
+  ''. Unlike `wfdb.rdheader`, which fills in defaults (sampling frequency
+  250, gain 200, units 'mV') and reads the text as ASCII (so 'µV' becomes
+  'V'), this keeps what the header says: the text is read as UTF-8, or
+  Latin-1 where it is not UTF-8. (For a multi-segment header the second
+  list is meaningless.)
+  """
+  path = pathlib.Path(path)
+  data = path.with_name(path.name + ".hea").read_bytes()
+  try:
+    text = data.decode("utf-8")
+  except UnicodeDecodeError:
+    text = data.decode("latin-1")
+  lines, _ = wfdb_header.parse_header_content(text)
+
+  def fields(expression, line):
+    match = expression.match(line)
+    return {k: v or "" for k, v in match.groupdict().items()} if match else {}
+
+  return (fields(wfdb_header.rx_record, lines[0]) if lines else {},
+          [fields(wfdb_header.rx_signal, line) for line in lines[1:]])
+
+
+def check_signal_files(path: pathlib.Path | str, header: wfdb.Record) -> None:
+  """Checks each signal file's size against sig_len, samples per frame and fmt.
+
+  A header without the signal length (wfdb then reads the whole file) and
+  FLAC-compressed files are only checked for being there.
+
+  Raises:
+    FileNotFoundError: a signal file is missing.
+    ValueError: a file's size disagrees with the header, or its format is
+      not a WFDB signal format.
+  """
+  path = pathlib.Path(path)
   hea = path.with_name(path.name + ".hea")
   files = {}
-  for fname, fmt, offset in zip(header.file_name, header.fmt,
-                                header.byte_offset or [None] * header.n_sig):
-    files.setdefault(fname, []).append((fmt, offset or 0))
+  for fname, fmt, offset, spf in zip(
+      header.file_name, header.fmt, header.byte_offset or [None] * header.n_sig,
+      header.samps_per_frame or [None] * header.n_sig):
+    files.setdefault(fname, []).append((fmt, offset or 0, spf or 1))
   for fname, signals in files.items():
     dat = path.parent / fname
     _require(dat)
-    fmt, offset = signals[0]
+    fmt, offset, _ = signals[0]
+    if fmt in _COMPRESSED_FORMATS:
+      continue
     if fmt not in _BYTES_PER_SAMPLE:
       raise ValueError(f"{hea}: signal file {fname} has format {fmt}; "
                        f"expected one of {sorted(_BYTES_PER_SAMPLE)}")
+    if header.sig_len is None:
+      continue
+    frame = sum(spf for _, _, spf in signals)
     expected = offset + math.ceil(
-        header.sig_len * len(signals) * _BYTES_PER_SAMPLE[fmt])
+        header.sig_len * frame * _BYTES_PER_SAMPLE[fmt])
     size = dat.stat().st_size
     if size != expected:
       problem = "truncated" if size < expected else "longer than the header says"
+      per_frame = (f"{len(signals)} signals" if frame == len(signals) else
+                   f"{frame} samples per frame ({len(signals)} signals)")
       raise ValueError(
           f"{dat}: {problem}: holds {size} bytes, but {hea} declares "
-          f"sig_len={header.sig_len} x {len(signals)} signals in format {fmt} "
+          f"sig_len={header.sig_len} x {per_frame} in format {fmt} "
           f"= {expected} bytes")
+
+
+def check_checksums(path: pathlib.Path | str, header: wfdb.Record,
+                    digital) -> None:
+  """Checks each signal's checksum (where the header has one).
+
+  Args:
+    path: the record path without extension.
+    header: its header.
+    digital: the stored samples of each signal, (time, signals) or a list of
+      one array a signal (all samples of a multi-frequency signal).
+
+  Raises:
+    ValueError: a checksum disagrees, naming the signal file and signal.
+  """
+  path = pathlib.Path(path)
+  hea = path.with_name(path.name + ".hea")
+  if isinstance(digital, np.ndarray):
+    digital = list(digital.T)
+  for i, want in enumerate(header.checksum or ()):
+    if want is None:
+      continue
+    got = int(np.sum(np.asarray(digital[i], np.int64))) % 65536
+    if (want - got) % 65536:
+      raise ValueError(
+          f"{path.parent / header.file_name[i]}: signal {i} "
+          f"({header.sig_name[i]}) checksum is {got} (mod 65536), but "
+          f"{hea} declares checksum={want}")
 
 
 def read_record(path: pathlib.Path | str, name: str | None = None) -> Record:
@@ -111,20 +196,14 @@ def read_record(path: pathlib.Path | str, name: str | None = None) -> Record:
   path = pathlib.Path(path)
   header = read_header(path)
   hea = path.with_name(path.name + ".hea")
-  _check_file_sizes(path, header)
+  check_signal_files(path, header)
   rec = wfdb.rdrecord(str(path), physical=False, return_res=32)
-  digital = rec.d_signal.astype(np.int64)
-  if header.checksum is not None:
-    actual = np.sum(digital, axis=0) % 65536
-    for i, (want, got) in enumerate(zip(header.checksum, actual)):
-      if (want - got) % 65536:
-        raise ValueError(
-            f"{path.parent / header.file_name[i]}: signal {i} "
-            f"({header.sig_name[i]}) checksum is {got} (mod 65536), but "
-            f"{hea} declares checksum={want}")
+  check_checksums(path, header, rec.d_signal)
+  # The units as written (wfdb reads the header as ASCII: 'µV' would be 'V').
+  units = [f.get("units") or "mV" for f in written_fields(path)[1][:rec.n_sig]]
   scale = []
-  for i, unit in enumerate(rec.units or ["mV"] * rec.n_sig):
-    factor = _TO_MV.get((unit or "mV").lower())
+  for i, unit in enumerate(units):
+    factor = mv_factor(unit)
     if factor is None:
       raise ValueError(f"{hea}: signal {i} ({rec.sig_name[i]}) has units "
                        f"{unit!r}; expected one of mV, uV, V")

@@ -11,7 +11,8 @@ training sources and by every later consumer of a run:
      contract says; the training split keeps whole records and crops at random
      (`transforms.RandomCrop`).
 
-`build_record_splits` makes the sources of every split of a corpus whose
+`prepare_record` cuts a whole record of any length into windows that cover it
+(`model_inputs.sliding`). `build_record_splits` makes the sources of every split of a corpus whose
 records are read lazily from tfds data sources (PTB-XL, CPSC 2018, CinC).
 """
 
@@ -21,6 +22,7 @@ import dataclasses
 import numpy as np
 
 from cardiojax.input import contract as contract_lib
+from cardiojax.input import model_inputs
 from cardiojax.input import splits as splits_lib
 from cardiojax.input import transforms
 from cardiojax.signal import leads as leads_lib
@@ -87,17 +89,54 @@ class RecordPreprocessor:
 
 
 def prepare_record(contract: contract_lib.InputContract, signal,
-                   sampling_rate_hz: float,
-                   lead_names: Sequence[str]) -> np.ndarray:
-  """A record with named leads at any rate -> (1, T, C) model inputs.
+                   sampling_rate_hz: float, lead_names: Sequence[str], *,
+                   usable: np.ndarray | None = None,
+                   beat_samples: np.ndarray | None = None
+                   ) -> model_inputs.ModelInputs:
+  """A whole record with named leads at any rate -> sliding-window inputs.
 
-  Leads are matched by name (case-insensitively, any order); the model's
-  leads must all be present.
+  Leads are matched by name (case-insensitively, any order; the model's leads
+  must all be present), the record is resampled to the contract's rate and
+  normalised, and windows of the contract's length every `stride` samples
+  cover it (`model_inputs.sliding`: shorter records padded down to the
+  contract's `min_samples`, then refused).
+
+  Args:
+    contract: the run's input contract ('record' preparation).
+    signal: (T, C) in mV.
+    sampling_rate_hz: the record's rate in Hz.
+    lead_names: the name of each column of `signal`.
+    usable: (T,) bool, False for samples the signal check could not repair.
+    beat_samples: not used (whole-record models); must be None.
+
+  Raises:
+    ValueError: a missing lead, too short a record, or beats given.
   """
+  if beat_samples is not None:
+    raise ValueError("beat_samples: this model reads whole records, not beats")
   input_leads = tuple(contract.features["input_leads"])
   ecg = leads_lib.reorder_leads(signal, lead_names, leads_lib.STANDARD_12,
                                 required=input_leads)
-  return RecordPreprocessor.from_contract(contract)(ecg, sampling_rate_hz)[None]
+  names = {str(n).strip().lower(): str(n) for n in lead_names}
+  x = RecordPreprocessor.from_contract(contract).with_length(None)(
+      ecg, sampling_rate_hz)
+  policy = contract.window_policy
+  window = contract.window_samples
+  report = {
+      "samples": int(len(ecg)),
+      "sampling_rate_hz": float(sampling_rate_hz),
+      "resampled_to_hz": (None if sampling_rate_hz == contract.sampling_rate_hz
+                          else contract.sampling_rate_hz),
+      "lead_order": [[lead, names.get(lead.lower())] for lead in input_leads],
+  }
+  return model_inputs.sliding(
+      x, window=window, stride=policy.get("stride", window // 2),
+      min_samples=policy.get("min_samples", window // 2),
+      align=policy["align"],
+      usable=model_inputs.usable_at(usable, len(x), contract.sampling_rate_hz,
+                                    sampling_rate_hz),
+      record_hz=sampling_rate_hz, model_hz=contract.sampling_rate_hz,
+      num_record_samples=len(ecg), report=report)
 
 
 class RecordSource:
@@ -196,7 +235,8 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
                         fs: float, folds: np.ndarray, patients: np.ndarray,
                         targets: np.ndarray | None, zero_missing: bool,
                         target_units: str, info: dict,
-                        indices: dict[str, np.ndarray] | None = None
+                        indices: dict[str, np.ndarray] | None = None,
+                        min_record_s: float | None = None
                         ) -> splits_lib.Splits:
   """Sources of every split, the contract, the crop transform and info.
 
@@ -214,6 +254,8 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
     info: corpus-specific provenance entries.
     indices: split -> record indices, made by the corpus; default: from the
       folds (`assign_splits`).
+    min_record_s: the shortest record predict pads to a window rather than
+      refuse (default: half a window).
   """
   _check_lengths(data_config)
   if indices is None:
@@ -235,8 +277,12 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
       input_shape=(data_config.eval_length, num_channels), units="mV",
       input_units="mV" if normalizer is None else "standardised mV",
       normalizer=None if normalizer is None else normalizer.to_dict(),
-      window_policy={"kind": "crop_or_pad", "align": data_config.eval_align,
-                     "train_crop": data_config.train_length},
+      window_policy={
+          "kind": "sliding", "align": data_config.eval_align,
+          "stride": data_config.eval_length // 2,
+          "min_samples": data_config.eval_length // 2 if min_record_s is None
+          else int(min_record_s * data_config.sampling_rate_hz),
+          "train_crop": data_config.train_length},
       features={"input_leads": input_leads, "zero_missing": zero_missing},
       target_units=target_units)
   preprocess = RecordPreprocessor.from_contract(contract)

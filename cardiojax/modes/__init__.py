@@ -8,10 +8,14 @@ import os
 import sys
 
 MODES = ("train", "eval", "predict", "explain")
+# Errors a user can cause: bad files, fields, records, runs. Each names the
+# file or field and the fix; `main` prints them as one line (exit status 2).
+USER_ERRORS = (ValueError, OSError, FloatingPointError)
 
 
 def run(config, *, mode: str, workdir: str | None, config_path: str,
-        input_path: str | None = None) -> dict:
+        input_path: str | None = None, reference: str | None = None,
+        beats: str = "detector") -> dict:
   """Runs `mode` for `config` in `workdir` and returns its summary.
 
   The summary is printed as JSON on stdout; train also names the run
@@ -33,6 +37,12 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   if mode != "train" and not is_run:
     raise FileNotFoundError(f"--workdir={workdir}: not a run directory (no "
                             f"config.json); train it first with --mode=train")
+  differences = rundir.config_differences(config, workdir)
+  if differences:
+    raise ValueError(f"--config={config_path}: {differences[0]}"
+                     f"{f' and {len(differences) - 1} more' if len(differences) > 1 else ''}"
+                     f"; use the config the run was trained with, or another "
+                     f"--workdir")
   if mode == "train":
     from cardiojax.modes import train
     print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
@@ -46,8 +56,10 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   elif mode == "predict":
     from cardiojax.modes import predict
     if input_path is None:
-      raise ValueError("--mode=predict needs --input=PATH, the record to predict")
-    summary = predict.predict_file(config, workdir, input_path)
+      raise ValueError("--mode=predict needs --input=PATH: a record file, a "
+                       "folder or a glob")
+    summary = predict.predict_files(config, workdir, input_path,
+                                    reference=reference, beats=beats)
   else:
     from cardiojax.modes import explain
     summary = explain.explain_workdir(config, workdir, input_path)

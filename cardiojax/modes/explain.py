@@ -17,20 +17,25 @@ import pathlib
 import numpy as np
 
 from cardiojax import experiment as experiment_lib
+from cardiojax import predictor
 from cardiojax.datasets import files
 from cardiojax.explain import run as explain_run_lib
 from cardiojax.input import contract as contract_lib
 from cardiojax.input import sources
-from cardiojax.modes import predict
 
 
-def _record_source(experiment, task, state, input_path) -> sources.ArraySource:
+def _record_source(config, workdir, task, input_path) -> sources.ArraySource:
   """The model inputs of a record file, with the model's decisions as targets."""
-  inputs = predict.model_inputs(experiment.contract,
-                                files.read_record_file(input_path))
-  probabilities = predict.predict_inputs(experiment, state, inputs)
-  return sources.ArraySource({"inputs": inputs,
-                              "targets": task.decide(probabilities)})
+  model = predictor.Predictor(workdir, config)
+  record = files.read_record_file(input_path)
+  if record.is_beats:
+    inputs = model.corpus.prepare_beats(model.contract, record.signal)
+  else:
+    inputs, _ = model.prepare(record.signal, record.sampling_rate_hz,
+                              record.lead_names,
+                              record_id=pathlib.Path(input_path).stem)
+  return sources.ArraySource({"inputs": inputs.inputs,
+                              "targets": task.decide(model.outputs(inputs))})
 
 
 def explain_workdir(config, workdir, input_path=None) -> dict:
@@ -52,7 +57,7 @@ def explain_workdir(config, workdir, input_path=None) -> dict:
     records = tuple(explain.records) or None
     metric = None
   else:
-    source = _record_source(experiment, task, state, input_path)
+    source = _record_source(config, workdir, task, input_path)
     records = tuple(range(len(source)))[:explain.max_importance_examples]
     metric = ("agreement with the model's own decisions",
               explain_run_lib.accuracy)

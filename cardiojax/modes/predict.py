@@ -1,70 +1,89 @@
-"""--mode=predict: a trained run's predictions for one record file.
+"""--mode=predict: a trained run's predictions for record files.
 
-Reads the run directory only (its config, input contract and best
-checkpoint), never the training corpus. The record is read in any supported
-format (`cardiojax.datasets.files`), turned into model inputs by the
-contract's corpus (`cardiojax.datasets.<corpus>.prepare_record`: resampling,
-lead order, normalisation with the training statistics, windows or beats),
-and passed through the best checkpoint. Predictions are printed and saved
-under `workdir/predictions/`.
+`--input` is a file, a folder (every record in it: WFDB headers, CPSC .mat,
+LLNL .npy, CSV) or a glob. Reads the run directory only, never the training
+corpus (`cardiojax.predictor`). Each record gets
+`workdir/predictions/<record>-<hash>.json` (everything: per-window or
+per-beat outputs and decisions with their spans, the aggregate, what was done
+to the record, the signal check's findings, the beat-by-beat comparison with
+`--reference`) and a `.csv` with one row per window or beat; the hash of the
+record's full path keeps two inputs of the same name apart.
 """
 
+import csv
+import glob
 import pathlib
 
-import jax
-import numpy as np
+import tqdm
 
-from cardiojax import datasets
-from cardiojax import experiment as experiment_lib
-from cardiojax.datasets import files
+from cardiojax import predictor
 from cardiojax.train import rundir
 
+# What a folder of records holds: one file per record (WFDB signal files and
+# annotations are read through their header).
+_RECORD_SUFFIXES = (".hea", ".mat", ".npy", ".csv")
 
-def model_inputs(contract, record: files.RawRecord) -> np.ndarray:
-  """(n, T, C) float32 model inputs of a record (n windows, beats or 1)."""
-  corpus = datasets.corpus(contract.corpus)
-  if record.is_beats:
-    if not hasattr(corpus, "prepare_beats"):
-      raise ValueError(f"{contract.corpus}: this model takes whole records, "
-                       f"not segmented beats (a Kaggle CSV); give it a "
-                       f"record file")
-    inputs = corpus.prepare_beats(contract, record.signal)
+
+def input_files(spec: str) -> list[pathlib.Path]:
+  """The record files of a file, folder or glob, sorted.
+
+  Raises:
+    FileNotFoundError: nothing matches (the message names `--input`).
+  """
+  path = pathlib.Path(spec)
+  if path.is_dir():
+    candidates = sorted(p for p in path.rglob("*")
+                        if p.suffix.lower() in _RECORD_SUFFIXES)
+  elif path.exists():
+    candidates = [path]
   else:
-    inputs = corpus.prepare_record(contract, record.signal,
-                                   record.sampling_rate_hz, record.lead_names)
-  return np.asarray(inputs, np.float32)
+    candidates = sorted(pathlib.Path(p) for p in glob.glob(spec, recursive=True))
+  # A .mat beside a .hea is the WFDB record's signal file, read via the header.
+  files = [p for p in candidates
+           if not (p.suffix.lower() == ".mat" and p.with_suffix(".hea").exists()
+                   and len(candidates) > 1)]
+  if not files:
+    raise FileNotFoundError(f"--input={spec}: no record file (expected a file, "
+                            f"a folder or a glob of {list(_RECORD_SUFFIXES)})")
+  return files
 
 
-def predict_inputs(experiment, state, inputs: np.ndarray) -> np.ndarray:
-  """Task predictions (probabilities or values) of (n, T, C) inputs."""
-  devices = jax.device_count()
-  padded = np.concatenate(
-      [inputs, np.zeros((-len(inputs) % devices,) + inputs.shape[1:], np.float32)])
+def write_prediction(prediction: predictor.Prediction, out_dir: pathlib.Path,
+                     stem: str) -> tuple[pathlib.Path, pathlib.Path]:
+  """Writes `<stem>.json` and `<stem>.csv` atomically; returns their paths."""
+  out_dir.mkdir(parents=True, exist_ok=True)
+  json_path, csv_path = out_dir / f"{stem}.json", out_dir / f"{stem}.csv"
+  rundir.write_json_atomic(json_path, prediction.to_json())
+  rows = prediction.rows()
+  tmp = csv_path.with_suffix(".csv.tmp")
+  with open(tmp, "w", newline="") as f:
+    writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["index"])
+    writer.writeheader()
+    writer.writerows(rows)
+  tmp.replace(csv_path)
+  return json_path, csv_path
 
-  @jax.jit
-  def predict(x):
-    outputs, _ = state.apply_fn(state.variables, x, train=False)
-    return experiment.task.predict(outputs)
 
-  return np.asarray(predict(padded))[:len(inputs)]
-
-
-def predict_file(config, workdir, input_path) -> dict:
-  """Predicts every example (beat, window or record) of `input_path`.
+def predict_files(config, workdir, input_spec: str, *,
+                  reference: str | None = None,
+                  beats: str = "detector") -> dict:
+  """Predicts every record of `input_spec`; returns a short summary.
 
   Returns:
-    {'input', 'predictions': (n, ...) list, 'class_names' (classification)},
-    also written to workdir/predictions/<file name>.json.
+    {'records': [{'input', 'json', 'csv', 'aggregate'}], 'predictions_dir'}.
   """
-  experiment = experiment_lib.build_from_run(config, workdir)
-  state, _ = experiment_lib.restore_best(experiment, workdir)
-  inputs = model_inputs(experiment.contract,
-                        files.read_record_file(input_path))
-  summary = {"input": str(input_path),
-             "predictions": predict_inputs(experiment, state, inputs)}
-  if experiment.contract.label_names:
-    summary["class_names"] = list(experiment.contract.label_names)
+  model = predictor.Predictor(workdir, config)
   out_dir = pathlib.Path(workdir) / "predictions"
-  out_dir.mkdir(parents=True, exist_ok=True)
-  rundir.write_json_atomic(out_dir / f"{pathlib.Path(input_path).name}.json", summary)
-  return summary
+  records = []
+  paths = input_files(input_spec)
+  for path in tqdm.tqdm(paths, desc="predict", unit="record",
+                        disable=len(paths) < 2):
+    prediction = model.predict_record(path, reference=reference, beats=beats)
+    json_path, csv_path = write_prediction(prediction, out_dir,
+                                           predictor.output_stem(path))
+    records.append({"input": str(path), "json": str(json_path),
+                    "csv": str(csv_path), "aggregate": prediction.aggregate,
+                    "findings": prediction.findings,
+                    "reference": None if prediction.reference is None else
+                    prediction.reference["per_class"]})
+  return {"records": records, "predictions_dir": str(out_dir)}

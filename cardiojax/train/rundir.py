@@ -16,7 +16,7 @@ import time
 
 import jax
 
-import cardiojax
+from cardiojax import _version
 
 
 class WorkdirError(OSError):
@@ -66,11 +66,38 @@ def to_json(value):
   return str(value)
 
 
+# The config sections that fix a run's shapes and meaning; paths may differ.
+_RUN_DEFINING = ("data", "task", "model")
+_PATH_FIELDS = ("data.data_dir", "data.manual_dir", "data.label_map_dir")
+
+
+def config_differences(config, workdir) -> list[str]:
+  """Fields of `config` that differ from the run's config.json, one line each
+  (only data, task and model fields, not paths); [] for a new run."""
+  path = pathlib.Path(workdir) / "config.json"
+  if not path.is_file():
+    return []
+  saved = json.loads(path.read_text())
+  given = to_json(config.to_dict())
+  differences = []
+
+  def walk(prefix, a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+      for key in sorted(set(a) | set(b)):
+        walk(f"{prefix}.{key}", a.get(key), b.get(key))
+    elif a != b and prefix not in _PATH_FIELDS:
+      differences.append(f"config.{prefix}={a!r} (the run has {b!r})")
+
+  for section in _RUN_DEFINING:
+    walk(section, given.get(section), saved.get(section))
+  return differences
+
+
 def write_provenance(workdir: pathlib.Path, config) -> None:
   """Writes config.json and run_info.json (version, git commit, devices)."""
   write_json_atomic(workdir / "config.json", config.to_dict())
   write_json_atomic(workdir / "run_info.json", {
-      "cardiojax_version": cardiojax.__version__,
+      "cardiojax_version": _version.__version__,
       "git_commit": _git_commit(),
       "python": sys.version.split()[0],
       "jax_version": jax.__version__,
@@ -83,7 +110,7 @@ def write_provenance(workdir: pathlib.Path, config) -> None:
 
 def _git_commit() -> str | None:
   try:
-    root = pathlib.Path(cardiojax.__file__).resolve().parents[1]
+    root = pathlib.Path(_version.__file__).resolve().parents[1]
     result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
                             capture_output=True, text=True, timeout=10, check=True)
     return result.stdout.strip()

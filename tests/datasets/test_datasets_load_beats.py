@@ -150,9 +150,9 @@ def test_prepare_record_cuts_beats(kaggle, mitdb_windows, shared_data):
   record = wfdb_io.read_record(shared_data / "mitdb" / "100")
   minute = record.signal[:360 * 60]
   windows = mitdb.prepare_record(mitdb_windows.contract, minute, 360,
-                                 record.lead_names)
+                                 record.lead_names).inputs
   beats = kaggle_heartbeat.prepare_record(kaggle.contract, minute, 360,
-                                          record.lead_names)
+                                          record.lead_names).inputs
   # The first minute of record 100 holds 74 annotated beats; windows leave
   # out the first and last 2 s. Kachuee's segmentation keeps only peaks
   # >= 0.9 of each 10 s window's range, so it finds fewer.

@@ -90,13 +90,13 @@ def test_prepare_record_reorders_leads_by_name(superdiagnostic):
   names = [n.upper() for n in leads.STANDARD_12]
   shuffled = np.random.default_rng(1).permutation(12)
   inputs = ptbxl.prepare_record(splits.contract, ecg[:, shuffled], 100,
-                                 [names[i] for i in shuffled])
+                                 [names[i] for i in shuffled]).inputs
   assert inputs.shape == (1, 1000, 12)
   np.testing.assert_allclose(inputs[0], source[0]["inputs"], atol=1e-6)
   # At 500 Hz the record is resampled to the model's 100 Hz.
   upsampled = np.repeat(ecg, 5, axis=0)
   assert ptbxl.prepare_record(splits.contract, upsampled, 500,
-                              names).shape == (1, 1000, 12)
+                              names).inputs.shape == (1, 1000, 12)
   with pytest.raises(ValueError, match="missing"):
     ptbxl.prepare_record(splits.contract, ecg[:, :6], 100, names[:6])
 

@@ -5,6 +5,7 @@ import inspect
 import pytest
 
 from cardiojax import datasets
+from cardiojax.datasets import prepared
 
 CORPORA = ("cinc", "cpsc2018", "intracardiac", "kaggle_heartbeat", "mitdb",
            "ptbxl")
@@ -15,7 +16,8 @@ def test_corpus_protocol(name):
   module = datasets.corpus(name)
   assert list(inspect.signature(module.load).parameters) == ["data_config"]
   assert list(inspect.signature(module.prepare_record).parameters) == [
-      "contract", "signal", "sampling_rate_hz", "lead_names"]
+      "contract", "signal", "sampling_rate_hz", "lead_names", "usable",
+      "beat_samples"]
 
 
 def test_unknown_corpus_lists_the_corpora():
@@ -25,3 +27,25 @@ def test_unknown_corpus_lists_the_corpora():
   assert message.startswith("config.data.name: unknown corpus 'wfdb_io'")
   for name in CORPORA:
     assert repr(name) in message
+
+
+@pytest.mark.parametrize("name, builder, corpus_folder", [
+    ("ptbxl", "Ptbxl", "ptbxl"), ("mitdb", "Mitdb", "mitdb"),
+    ("cpsc2018", "Cpsc2018", "cpsc2018")])
+def test_corpus_folder_one_level_off_names_the_folder(
+    name, builder, corpus_folder, shared_data, tmp_path):
+  """The unzipped PhysioNet folder's parent, or a folder inside the corpus,
+  gives one line naming the folder to pass."""
+  builder_cls = getattr(datasets.corpus(name), builder)
+  folder = shared_data / corpus_folder
+  prepared.check_manual_dir(builder_cls, str(folder))  # the right one
+  with pytest.raises(ValueError) as error:
+    prepared.check_manual_dir(builder_cls, str(shared_data))
+  message = str(error.value)
+  assert "\n" not in message
+  assert f"pass --config.data.manual_dir={folder}" in message
+  inner = next(p for p in folder.iterdir() if p.is_dir())
+  with pytest.raises(ValueError, match=f"pass --config.data.manual_dir={folder}"):
+    prepared.check_manual_dir(builder_cls, str(inner))
+  with pytest.raises(ValueError, match=f"does not look like {builder_cls.CORPUS_NAME}"):
+    prepared.check_manual_dir(builder_cls, str(tmp_path))

@@ -61,11 +61,14 @@ def test_predict_and_explain_without_the_corpus(trained, shared_data, name):
   summary = modes.run(absent, mode="predict", workdir=str(workdir),
                       config_path=f"configs/{name}.py:smoke",
                       input_path=str(record))
-  predictions = np.asarray(summary["predictions"])
+  document = json.loads(pathlib.Path(summary["records"][0]["json"]).read_text())
+  predictions = np.asarray([[v for k, v in item.items() if k.startswith("p_")]
+                            for item in document["items"]])
   assert np.all(np.isfinite(predictions))
   assert np.all((predictions >= 0) & (predictions <= 1))
   if name == "ptbxl":
     assert predictions.shape == (1, 5)
+    assert document["preparation"]["samples_dropped"] == 0
   else:  # one prediction per detected beat of the 30 min record
     assert 2200 <= len(predictions) <= 2350
   explained = modes.run(absent, mode="explain", workdir=str(workdir),
@@ -114,7 +117,7 @@ def test_saved_contract_rebuilds_the_training_inputs_bit_for_bit(
   for index in range(3):
     expected = source[index]["inputs"]
     got = datasets.corpus("ptbxl").prepare_record(
-        contract, source.ecg(index), fs, leads.STANDARD_12)[0]
+        contract, source.ecg(index), fs, leads.STANDARD_12).inputs[0]
     np.testing.assert_array_equal(got, expected)
   # The same validation record read from its WFDB file, with its leads
   # renamed in lower case and permuted: the same tensor.
@@ -125,7 +128,7 @@ def test_saved_contract_rebuilds_the_training_inputs_bit_for_bit(
   order = np.random.default_rng(0).permutation(12)
   got = datasets.corpus("ptbxl").prepare_record(
       contract, record.signal[:, order], record.sampling_rate_hz,
-      [record.lead_names[i].lower() for i in order])[0]
+      [record.lead_names[i].lower() for i in order]).inputs[0]
   np.testing.assert_array_equal(got, source[0]["inputs"])
 
 

@@ -1,0 +1,3 @@
+"""The version of cardiojax, in one place (read by setup.py)."""
+
+__version__ = "0.1.0"
