@@ -183,10 +183,17 @@ class Predictor:
 
     Args:
       workdir: a trained run directory.
-      config: the run's config; default its config.json.
+      config: the run's config; default its config.json. Only `predict` (and
+        paths) may differ from the run's; a data, task or model field that
+        differs is a ValueError naming it.
     """
     self.workdir = pathlib.Path(workdir)
     self.config = read_config(workdir) if config is None else config
+    differences = rundir.config_differences(self.config, workdir)
+    if differences:
+      raise ValueError(f"config: {differences[0]}; a run is restored with the "
+                       f"config it was trained with (cardiojax.load(workdir) "
+                       f"reads its config.json)")
     experiment = experiment_lib.build_from_run(self.config, workdir)
     state, _ = experiment_lib.restore_best(experiment, workdir)
     self.contract = experiment.contract

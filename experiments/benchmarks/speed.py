@@ -25,10 +25,8 @@ Without torch installed (the `[torch]` extra) only cardiojax is measured.
 """
 
 import dataclasses
-import importlib.metadata
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -48,6 +46,9 @@ from cardiojax.tasks import make_task
 from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 try:
   import torch
@@ -335,34 +336,13 @@ def markdown(results: list[dict]) -> str:
 
 
 def report(settings: dict, results, load_before) -> dict:
-  versions = {p: importlib.metadata.version(p)
-              for p in ("jax", "jaxlib", "flax", "optax", "numpy")}
-  versions["cardiojax"] = cardiojax.__version__
-  if torch is not None:
-    versions["torch"] = torch.__version__
   return {
-      "benchmark": "speed",
-      "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-      "command": " ".join(sys.argv),
-      "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                  "python": platform.python_version(), "cpu_count": os.cpu_count(),
-                  "usable_cpus": sorted(os.sched_getaffinity(0)),
-                  "jax_devices": [str(d) for d in jax.devices()],
-                  "torch_threads": torch.get_num_threads() if torch is not None else None,
-                  "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
-                  "xla_flags": os.environ.get("XLA_FLAGS", "")},
-      "versions": versions,
+      **bench_common.environment(
+          "speed", ("jax", "jaxlib", "flax", "optax", "numpy"),
+          torch, load_before),
       "settings": settings,
       "results": results,
   }
-
-
-def write_json(path: str | None, report: dict):
-  if path:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-      json.dump(report, f, indent=2)
-    print(f"Wrote {path}")
 
 
 def run_cases() -> dict:
@@ -491,7 +471,7 @@ def merge_memory(path: str):
     result["peak_rss_mb"] = {k: _memory_probe(result["case"], k) for k in frameworks}
   report["settings"]["memory_probes"] = True
   print(markdown(report["results"]))
-  write_json(path, report)
+  bench_common.write_json(path, report)
 
 
 def main(argv):
@@ -511,7 +491,7 @@ def main(argv):
   else:
     settings, results = run_cases()
     print(markdown(results))
-  write_json(_JSON_OUT.value, report(settings, results, load_before))
+  bench_common.write_json(_JSON_OUT.value, report(settings, results, load_before))
 
 
 if __name__ == "__main__":

@@ -331,6 +331,100 @@ class ECGToVm(nn.Module):
     return self.out(F.relu(self.decoder(h)))[..., 0]
 
 
+def same_avg_pool(x, window: int, stride: int):
+  """Average pooling with 'SAME' padding over real samples only, as `common.avg_pool`."""
+  left, right = _same_pad(x.shape[-1], window, stride)
+  if not (left or right):
+    return F.avg_pool1d(x, window, stride)
+  counts = F.avg_pool1d(F.pad(torch.ones_like(x[:1, :1]), (left, right)), window, stride)
+  return F.avg_pool1d(F.pad(x, (left, right)), window, stride) / counts
+
+
+class DeepCNN(nn.Module):
+  """`cnn.DeepCNN`: [conv (bias, 'SAME') -> ReLU -> max-pool 2/2]*, flatten, dense
+  layers; the flatten ties the first dense layer to `length`."""
+
+  def __init__(self, num_outputs, length=1440, in_features=1, features=(32, 64, 128),
+               kernel_size=5, hidden=(128,), dropout_rate=0.25):
+    super().__init__()
+    widths = (in_features,) + tuple(features)
+    self.convs = nn.ModuleList(SameConv(a, b, kernel_size)
+                               for a, b in zip(widths[:-1], widths[1:]))
+    for _ in features:
+      length = math.ceil(length / 2)
+    dims = (length * widths[-1],) + tuple(hidden)
+    self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+    self.dropout = nn.Dropout(dropout_rate)
+    self.head = nn.Linear(dims[-1], num_outputs)
+
+  def forward(self, x):
+    for conv in self.convs:
+      x = same_max_pool(F.relu(conv(x)), 2, 2)
+    x = x.flatten(1)
+    for layer in self.hidden:
+      x = self.dropout(F.relu(layer(x)))
+    return self.head(x)
+
+
+class XResBlock(nn.Module):
+  """`xresnet.XResBlock`: basic or bottleneck branch (last BN scale at zero),
+  average-pooled identity when strided, 1x1 conv + BN when the width changes."""
+
+  def __init__(self, in_features, features, expansion, kernel_size, stride=1):
+    super().__init__()
+    out = features * expansion
+    if expansion == 1:
+      branch = [ConvBNAct(in_features, features, kernel_size, stride)]
+    else:
+      branch = [ConvBNAct(in_features, features, 1),
+                ConvBNAct(features, features, kernel_size, stride)]
+    branch.append(ConvBNAct(features, out, kernel_size if expansion == 1 else 1,
+                            act=False))
+    nn.init.zeros_(branch[-1].bn.weight)
+    self.branch = nn.Sequential(*branch)
+    self.stride = stride
+    self.idconv = ConvBNAct(in_features, out, 1, act=False) if in_features != out else None
+
+  def forward(self, x):
+    y = self.branch(x)
+    if self.stride != 1:
+      x = same_avg_pool(x, self.stride, self.stride)
+    if self.idconv is not None:
+      x = self.idconv(x)
+    return F.relu(x + y)
+
+
+class XResNet1D(nn.Module):
+  """`xresnet.XResNet1D` (xresnet1d101 by default): three-conv stem, max-pool 3/2,
+  residual stages, concat pooling, the fastai head (`common.MLPHead`)."""
+
+  def __init__(self, num_outputs, in_features=12, stage_sizes=(3, 4, 23, 3), expansion=4,
+               kernel_size=5, stem_features=(32, 32, 64), features=(64, 128, 256, 512),
+               head_hidden=(128,), dropout_rate=0.5):
+    super().__init__()
+    widths = (in_features,) + tuple(stem_features)
+    self.stem = nn.Sequential(*[ConvBNAct(a, b, kernel_size, 2 if i == 0 else 1)
+                                for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))])
+    blocks, width_in = [], widths[-1]
+    for i, (num_blocks, width) in enumerate(zip(stage_sizes, features)):
+      for j in range(num_blocks):
+        blocks.append(XResBlock(width_in, width, expansion, kernel_size,
+                                2 if i > 0 and j == 0 else 1))
+        width_in = width * expansion
+    self.blocks = nn.Sequential(*blocks)
+    head, dims = [], (2 * width_in,) + tuple(head_hidden)
+    for a, b in zip(dims[:-1], dims[1:]):
+      head += [nn.BatchNorm1d(a, eps=1e-5, momentum=0.1), nn.Dropout(dropout_rate / 2),
+               nn.Linear(a, b), nn.ReLU()]
+    head += [nn.BatchNorm1d(dims[-1], eps=1e-5, momentum=0.1), nn.Dropout(dropout_rate),
+             nn.Linear(dims[-1], num_outputs)]
+    self.head = nn.Sequential(*head)
+
+  def forward(self, x):
+    x = same_max_pool(self.stem(x), 3, 2)
+    return self.head(concat_pool(self.blocks(x)))
+
+
 def num_params(module: nn.Module) -> int:
   """Trainable parameters (BatchNorm running statistics are buffers, not counted)."""
   return sum(p.numel() for p in module.parameters() if p.requires_grad)
