@@ -128,6 +128,7 @@ def build_experiment(config) -> Experiment:
     task = task.fit(loop.all_targets(splits.sources["train"]))
   contract = dataclasses.replace(
       splits.contract, task_kind=config.task.name,
+      aggregation="max" if config.task.name == "multi_label" else "mean",
       label_names=tuple(getattr(task, "class_names", ())),
       task_statistics=_fitted_fields(task, unfitted))
   experiment = _assemble(config, contract, splits, task)

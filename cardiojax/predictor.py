@@ -14,10 +14,11 @@ long record does not recompile per length. The `Prediction` holds per-window
 or per-beat probabilities, decisions at the saved thresholds, the span each
 covers, the record-level aggregate, and what was done to the record.
 
-Aggregation over windows (`config.predict.aggregation='auto'`): the maximum
-for multi-label tasks (a finding present in any window, as the PTB-XL
-benchmark aggregates, Strodthoff et al. 2021), the mean otherwise; over beats,
-the count of beats per decided class beside the mean probabilities.
+Aggregation over windows (`config.predict.aggregation='auto'`): the contract's
+rule, the maximum for multi-label tasks (a finding present in any window, as
+the PTB-XL benchmark aggregates, Strodthoff et al. 2021) and the mean
+otherwise; over beats, the count of beats per decided class beside the mean
+probabilities.
 """
 
 import collections
@@ -196,6 +197,7 @@ class Predictor:
                        f"reads its config.json)")
     experiment = experiment_lib.build_from_run(self.config, workdir)
     state, _ = experiment_lib.restore_best(experiment, workdir)
+    self.experiment, self.state = experiment, state
     self.contract = experiment.contract
     self.task = experiment.task
     self.corpus = datasets.corpus(self.contract.corpus)
@@ -347,7 +349,7 @@ class Predictor:
   def _aggregate(self, kind: str, outputs, decisions) -> dict:
     rule = self.config.predict.aggregation
     if rule == "auto":
-      rule = "max" if self.contract.task_kind == "multi_label" else "mean"
+      rule = self.contract.aggregation
     if rule not in ("mean", "max"):
       raise ValueError(f"config.predict.aggregation: expected 'auto', 'mean' "
                        f"or 'max', got {rule!r}")

@@ -46,8 +46,10 @@ class InputContract:
     normalizer: `Normalizer.to_dict()` fitted on the training split, or None.
     window_policy: how the window is cut, e.g. {'kind': 'crop_or_pad',
       'align': 'start'} or {'kind': 'beat', 'half_window': 720}.
-    aggregation: how several windows of one record are combined ('none':
-      one input per window or beat, reported as such).
+    aggregation: how the outputs of a record's windows or beats make its
+      record-level output: 'max' (multi-label: a finding present in any
+      window, as the PTB-XL benchmark aggregates) or 'mean'; set with the
+      task half (`cardiojax.experiment`).
     features: further preparation parameters of `preparation` (e.g.
       'zero_missing', 'stft', 'stft_normalizer', 'accepted_leads').
     task_kind: `config.task.name`.
@@ -67,7 +69,7 @@ class InputContract:
   input_units: str
   normalizer: dict | None
   window_policy: dict
-  aggregation: str = "none"
+  aggregation: str = "mean"
   features: dict = dataclasses.field(default_factory=dict)
   task_kind: str = ""
   label_names: tuple[str, ...] = ()

@@ -24,40 +24,39 @@ from cardiojax.input import contract as contract_lib
 from cardiojax.input import sources
 
 
-def _record_source(config, workdir, task, input_path) -> sources.ArraySource:
+def _record_source(model: predictor.Predictor, input_path) -> sources.ArraySource:
   """The model inputs of a record file, with the model's decisions as targets."""
-  model = predictor.Predictor(workdir, config)
   record = files.read_record_file(input_path)
   if record.is_beats:
     inputs = model.corpus.prepare_beats(model.contract, record.signal)
   else:
     inputs, _ = model.prepare(record.signal, record.sampling_rate_hz,
-                              record.lead_names,
-                              record_id=pathlib.Path(input_path).stem)
-  return sources.ArraySource({"inputs": inputs.inputs,
-                              "targets": task.decide(model.outputs(inputs))})
+                              record.lead_names, record_id=record.record_id)
+  decisions = model.task.decide(model.outputs(inputs))
+  return sources.ArraySource({"inputs": inputs.inputs, "targets": decisions})
 
 
 def explain_workdir(config, workdir, input_path=None) -> dict:
   """Explains the best checkpoint of the run in `workdir`; returns the summary."""
   if input_path is None:
     experiment = experiment_lib.build_experiment(config)
-  else:
-    experiment = experiment_lib.build_from_run(config, workdir)
+    state, _ = experiment_lib.restore_best(experiment, workdir)
+    # The decision thresholds, once --mode=eval has fitted them on validation.
+    task = experiment_lib.task_from_contract(config, contract_lib.load(workdir))
+  else:  # the run directory alone; its task carries the saved thresholds
+    model = predictor.Predictor(workdir, config)
+    experiment, state, task = model.experiment, model.state, model.task
   if not experiment.contract.label_names:
     raise ValueError(f"config.task.name={config.task.name!r}: --mode=explain "
                      f"explains classifiers; use cardiojax.explain.attributions "
                      f"directly for regression outputs (per site or lead)")
-  state, _ = experiment_lib.restore_best(experiment, workdir)
-  # The decision thresholds, once --mode=eval has fitted them on validation.
-  task = experiment_lib.task_from_contract(config, contract_lib.load(workdir))
   explain = config.explain
   if input_path is None:
     source = experiment.splits.sources[explain.split]
     records = tuple(explain.records) or None
     metric = None
   else:
-    source = _record_source(config, workdir, task, input_path)
+    source = _record_source(model, input_path)
     records = tuple(range(len(source)))[:explain.max_importance_examples]
     metric = ("agreement with the model's own decisions",
               explain_run_lib.accuracy)

@@ -93,6 +93,12 @@ def test_a_long_record_is_covered_by_windows(models, shared_data, tmp_path):
   assert not np.allclose(other.aggregate["outputs"],
                          result.aggregate["outputs"])
   np.testing.assert_array_equal(other.outputs[:10], result.outputs[:10])
+  # 57 and 47 windows fall in one batch-size bucket (64): no new compilation.
+  compiled = model._forward._cache_size()  # pylint: disable=protected-access
+  shorter = model.predict(tiled[:120 * 500], fs=500,
+                          lead_names=leads.STANDARD_12, record_id="A9001-120s")
+  assert len(shorter.outputs) == 47 and len(result.outputs) == 57
+  assert model._forward._cache_size() == compiled  # pylint: disable=protected-access
 
 
 def test_beats_of_a_whole_holter_record(models, runs, shared_data, tmp_path):
