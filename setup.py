@@ -17,7 +17,11 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     # configs/ is a package too, so a config file can `from configs import common`
     # wherever it is run from.
-    packages=setuptools.find_packages(include=["cardiojax", "cardiojax.*", "configs"]),
+    packages=setuptools.find_packages(include=["cardiojax", "cardiojax.*", "configs", "configs.*"]),
+    # The viewer's page ships with the package: no CDN (docs/viewer.md).
+    package_data={"cardiojax.serve": [
+        "static/*.html", "static/*.css", "static/*.svg", "static/js/*.js",
+        "static/fonts/*", "messages/*.json"]},
     python_requires=">=3.11",
     install_requires=[
         "jax[cpu]==0.10.2",
@@ -36,10 +40,14 @@ setuptools.setup(
         "pandas>=2.2.3,<3",  # pandas 3 makes wfdb warn on every call.
         "matplotlib>=3.8",
         "tqdm>=4.66",
+        "scikit-learn>=1.5",  # classical baselines and stacking (cardiojax.studies).
     ],
     extras_require={
-        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "scikit-learn>=1.5",
-                 "import-linter==2.17"],
+        "viewer": ["fastapi==0.165.0", "uvicorn==0.54.0",
+                   "python-multipart==0.0.34"],
+        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "import-linter==2.17",
+                 "fastapi==0.165.0", "uvicorn==0.54.0", "python-multipart==0.0.34",
+                 "httpx==0.28.1", "selenium==4.51.0"],
         "torch": ["torch==2.13.0"],
     },
 )

@@ -21,8 +21,10 @@ from cardiojax.input import contract as contract_lib
 from cardiojax.input import splits as splits_lib
 from cardiojax.signal import windows
 from cardiojax.train import checkpoints as checkpoints_lib
+from cardiojax.train import evaluation as evaluation_lib
 from cardiojax.train import loop
 from cardiojax.train import optim
+from cardiojax.train import rundir
 from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
@@ -131,6 +133,7 @@ def build_experiment(config) -> Experiment:
       aggregation="max" if config.task.name == "multi_label" else "mean",
       label_names=tuple(getattr(task, "class_names", ())),
       task_statistics=_fitted_fields(task, unfitted))
+  evaluation_lib.warn_missing_classes(task, splits)
   experiment = _assemble(config, contract, splits, task)
   experiment.initial_state = transfer.initialize(experiment.initial_state,
                                                  config.transfer)
@@ -178,3 +181,26 @@ def save_run_files(experiment: Experiment, workdir) -> None:
   with open(tmp, "wb") as f:
     np.save(f, baseline, allow_pickle=False)
   tmp.replace(workdir / BASELINE_FILE)
+
+
+def train_run(config, workdir, *, interrupt_after: int | None = None) -> dict:
+  """Trains (or resumes) the run of `config` in `workdir`, then scores it.
+
+  Writes the input contract and the explain baseline into the run directory
+  before the first step, so that predict and explain never need the corpus.
+  Once training has finished, the best checkpoint is scored as `--mode=eval`
+  scores it (`cardiojax.train.evaluation.score_best_checkpoint`).
+
+  Returns:
+    The evaluation (evaluation.json), or the training bookkeeping when
+    interrupted (`interrupt_after`).
+  """
+  workdir = rundir.prepare(workdir)
+  experiment = build_experiment(config)
+  if jax.process_index() == 0:
+    save_run_files(experiment, workdir)
+  bookkeeping = loop.train_and_evaluate(experiment, workdir,
+                                        interrupt_after=interrupt_after)
+  if not bookkeeping["finished"]:
+    return bookkeeping
+  return evaluation_lib.score_best_checkpoint(experiment, workdir)

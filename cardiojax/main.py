@@ -1,7 +1,7 @@
 """Command line: python -m cardiojax.main --config=configs/NAME.py[:variant].
 
 Flags: --workdir (default: a new timestamped folder under runs/), --mode
-(train, eval, predict, explain), --input (records to predict or explain),
+(train, eval, predict, explain, study), --input (records to predict or explain),
 --reference and --beats (beat models). Config fields are overridden with
 type-checked --config.a.b=value flags.
 

@@ -259,6 +259,20 @@ class Predictor:
       raise ValueError(f"{record_id}: {error}") from None
     return inputs, summarize(checked.findings, record_id)
 
+  def prepare_beats(self, segments, record_id: str) -> model_inputs.ModelInputs:
+    """Model inputs of beats already segmented (a Kaggle-form CSV).
+
+    Raises:
+      ValueError: the model reads whole records, not segmented beats.
+    """
+    if not hasattr(self.corpus, "prepare_beats"):
+      raise ValueError(
+          f"{record_id}: a CSV of segmented beats is read only by models "
+          f"trained on the Kaggle heartbeat CSVs; this model "
+          f"({self.contract.corpus}) reads whole records: give it a WFDB "
+          f"record, a CPSC .mat or an LLNL .npy")
+    return self.corpus.prepare_beats(self.contract, segments)
+
   def outputs(self, inputs: model_inputs.ModelInputs,
               record_id: str = "inputs") -> np.ndarray:
     """(n, ...) task outputs (probabilities or values) of every input."""
@@ -279,7 +293,7 @@ class Predictor:
     record = files.read_record_file(path)
     record_id = record.record_id
     if record.is_beats:
-      inputs = self.corpus.prepare_beats(self.contract, record.signal)
+      inputs = self.prepare_beats(record.signal, record_id)
       inputs.report["reader_notes"] = list(record.notes)
       return self._predict_inputs(inputs, record_id,
                                   record.sampling_rate_hz, [])

@@ -47,6 +47,8 @@ def mitdb_data(label: str) -> ml_collections.ConfigDict:
       "records": config_dict.placeholder(tuple),   # None = all 48 records
       "half_window": 720,                # samples each side: +/-2 s at 360 Hz
       "num_validation": 4,               # DS1 records held out
+      "validation_rule": "class_preserving",  # or random (mitdb.record_splits)
+      "validation_records": config_dict.placeholder(tuple),  # overrides the rule
       "split_seed": 0,
       "label": label,                    # abnormal | aami
       "leads": ("MLII",),                # or ("MLII", "chest")
@@ -60,10 +62,10 @@ def mitdb_data(label: str) -> ml_collections.ConfigDict:
 
 
 def mitdb_smoke_data(data: ml_collections.ConfigDict) -> None:
-  """Shared records: 106 train, 108 validation, 100 test (split_seed 2)."""
+  """Shared records: 106 train, 108 validation, 100 test."""
   common.use_shared(data, "mitdb")
   data.records = ("100", "106", "108")
-  data.split_seed = 2                    # draws 108 into validation
+  data.validation_records = ("108",)
   data.normalization_windows = 256
 
 

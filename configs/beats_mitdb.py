@@ -10,8 +10,10 @@ Data: the 48 MIT-BIH records (360 Hz, mV; prepared once into
 config.data.data_dir); one example per reference beat annotation, the
 +/-2 s window (1440 samples) of lead MLII centred on it. Label: 'N' normal,
 every other beat symbol abnormal. Protocol (our own, PUBLISHED_RESULTS.md
-§2): de Chazal 2004 inter-patient split, DS1 for training less 4 records
-drawn with split_seed for validation, DS2 for test, paced 102/104/107/217
+§2): de Chazal 2004 inter-patient split, DS1 for training less 4 validation
+records chosen (split_seed) so training keeps at least 80% of every AAMI
+class's DS1 beats (`mitdb.select_validation_records`; the per-split class
+counts are in results.md), DS2 for test, paced 102/104/107/217
 excluded; normalisation from training windows only; no patient in two splits.
 Model: the deep 1D CNN of the seed study (`deep_cnn`).
 

@@ -7,7 +7,8 @@
 Data: as configs/beats_mitdb.py (+/-2 s MLII windows at 360 Hz, mV, one per
 reference beat, prepared once into config.data.data_dir), labelled with the
 AAMI class of the beat symbol. Protocol (de Chazal 2004, PUBLISHED_RESULTS.md
-§2): train on DS1 less 4 validation records (split_seed), test on DS2, paced
+§2): train on DS1 less 4 validation records that leave at least 80% of every
+class in training (`mitdb.select_validation_records`), test on DS2, paced
 records excluded, record-level (inter-patient); class-balanced loss weights
 from the training labels. Metrics: per-class Se / +P, accuracy over N, S, V,
 F and jκ under `aami/` (config.eval.metrics = ("aami",); F beats predicted V

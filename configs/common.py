@@ -122,6 +122,8 @@ def base_config() -> ml_collections.ConfigDict:
   config.eval.bootstrap_samples = 1000
   config.eval.bootstrap_seed = 0
   config.eval.metrics = ()              # extra metric sets: "aami", "cpsc2018"
+  # Also the PTB-XL benchmark's interval (100 resamples of examples, 90%).
+  config.eval.benchmark_interval = False
 
   config.predict = ml_collections.ConfigDict()  # --mode=predict, cardiojax.load
   # Non-finite samples (and WFDB invalid-sample markers): 'repair' gaps up to

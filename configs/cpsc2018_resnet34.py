@@ -12,10 +12,11 @@ leads, standardised per lead on 2,000 training records.
 Protocol of Zhang et al. 2021 (seed 002, onlyzdd/ecg-diagnosis; docs
 PUBLISHED_RESULTS.md §4): ResNet-34 (stem kernel 15, kernel 7, avg+max
 pooling), 30 s inputs (15,000 samples; here a random 30 s crop of longer
-records for training, the first 30 s for evaluation, shorter records padded
-with zeros at the end; onlyzdd takes the last 30 s), Adam lr 1e-4, batch 32,
-40 epochs (about 6,900 steps), binary cross-entropy; per-class thresholds
-fitted on the validation fold (--mode=eval). Compare the test fold's mean
+records for training; validation and test records are scored whole, 30 s
+windows every 15 s with the maximum over a record's windows, shorter records
+padded with zeros at the end; onlyzdd takes the last 30 s), Adam lr 1e-4,
+batch 32, 40 epochs (about 6,900 steps), binary cross-entropy; per-class
+thresholds fitted on the validation fold (saved in input_contract.json). Compare the test fold's mean
 per-class F1 and macro AUROC (workdir/results.json: `macro_f1`,
 `macro_auroc`) with the published 0.813 / 0.970 (status P; their folds are
 not reproducible, ours differ); `cpsc2018/F1` (config.eval.metrics =

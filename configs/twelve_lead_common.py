@@ -13,7 +13,11 @@ corpus modules `cardiojax.datasets.ptbxl`, `cpsc2018`, `cinc`):
   sampling_rate_hz: the model's rate; records are resampled to it.
   input_leads: the leads given to the model, in order.
   train_length: random training crop in samples at sampling_rate_hz.
-  eval_length, eval_align: evaluation records are cropped/padded to this.
+  eval_length, eval_align: the window of the model at evaluation (a shorter
+    record is padded, aligned as eval_align).
+  eval_stride: validation and test records are scored whole: windows of
+    eval_length every eval_stride samples (None: eval_length // 2), their
+    outputs aggregated per record (max for multi-label, else mean).
   normalization: 'standard' (per-lead, training split) or 'none' (mV).
   normalization_records: training records sampled for the statistics (0: all).
 """
@@ -33,6 +37,7 @@ CPSC2018_FOLDS = {"train_folds": tuple(range(8)), "validation_folds": (8,),
 def data_section(name: str, *, folds: dict,
                  sampling_rate_hz: float, train_length: int, eval_length: int,
                  eval_align: str = "start",
+                 eval_stride: int | None = None,
                  input_leads: tuple[str, ...] = ALL_LEADS,
                  normalization: str = "standard",
                  normalization_records: int = 2000,
@@ -49,6 +54,8 @@ def data_section(name: str, *, folds: dict,
       "train_length": train_length,
       "eval_length": eval_length,
       "eval_align": eval_align,
+      "eval_stride": (ml_collections.config_dict.placeholder(int)
+                      if eval_stride is None else eval_stride),
       "normalization": normalization,
       "normalization_records": normalization_records,
       **extra,

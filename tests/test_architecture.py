@@ -11,7 +11,7 @@ import pathlib
 from importlinter import cli
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-LAYERS = ["main", "modes", "predictor", "experiment", "train", "tasks", "datasets",
+LAYERS = ["main", "modes", "studies | serve", "predictor", "experiment", "train", "tasks", "datasets",
           "explain", "evaluate", "input", "simulate | models", "signal"]
 
 

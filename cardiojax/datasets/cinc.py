@@ -298,7 +298,7 @@ def load(data_config) -> splits_lib.Splits:
   test_databases (source databases held out whole in test), and the common
   12-lead fields of `cardiojax.input.records.build_record_splits`. Targets:
   (K,) float32 multi-hot over the label map's classes. The challenge data has
-  no patient ids: each record is its own patient.
+  no patient ids: each record is its own patient (the bootstrap unit).
   """
   builder_config = CincConfig(
       name=prepared.config_name("cinc", (
@@ -333,7 +333,9 @@ def load(data_config) -> splits_lib.Splits:
       zero_missing=False, target_units="multi-hot", indices=indices,
       info={"class_names": tuple(builder.info.metadata["label_names"]),
             "source_database": {split: sorted(set(databases[i].tolist()))
-                                for split, i in indices.items()}})
+                                for split, i in indices.items()}},
+      lengths=np.full(len(refs), data_config.record_samples),
+      cluster_unit="record")
 
 
 prepare_record = records_lib.prepare_record

@@ -333,12 +333,13 @@ def load(data_config) -> splits_lib.Splits:
   `config.data.label_lists` (3,) int32 classes with the primary first,
   padded with -1 (read from `manual_dir`/REFERENCE.csv, builder config
   'original' only; the official CPSC score needs them). CPSC 2018 has no
-  patient ids: each record is its own patient.
+  patient ids: each record is its own patient (the bootstrap unit). Records
+  are scored whole (`records.WindowedRecordSource`), however long.
   """
   builder = prepared.prepared_builder(Cpsc2018, data_config.builder_config,
                                       data_config)
   data_sources, refs, fields = prepared.read_fields(
-      builder, ("fold", "record_id", "labels"))
+      builder, ("fold", "record_id", "labels", "length"))
   record_ids = np.asarray([r.decode() if isinstance(r, bytes) else str(r)
                            for r in fields["record_id"]])
   targets = fields["labels"].astype(np.float32)
@@ -349,7 +350,8 @@ def load(data_config) -> splits_lib.Splits:
       fs=builder.info.metadata["sampling_rate_hz"], folds=fields["fold"],
       patients=record_ids, targets=targets, zero_missing=False,
       target_units="class lists" if data_config.label_lists else "multi-hot",
-      info={"class_names": CLASS_NAMES}, min_record_s=MIN_RECORD_S)
+      info={"class_names": CLASS_NAMES}, min_record_s=MIN_RECORD_S,
+      lengths=fields["length"], cluster_unit="record")
 
 
 def _label_lists(data_config, record_ids, multi_hot_targets):

@@ -285,7 +285,8 @@ def load(data_config) -> splits_lib.Splits:
   seed, num_hearts, noise_std_mv, and the split by heart: validation_hearts,
   test_hearts, split_seed (one heart = one "patient"). The LLNL files are
   split by the builder (by simulation folder). ECG inputs are standardised
-  per lead with statistics of the training split only.
+  per lead with statistics of the training split only. Bootstrap unit: the
+  simulation folder (one heart).
   """
   if data_config.source not in _SOURCES:
     raise ValueError(f"config.data.source: expected one of {_SOURCES}, got "
@@ -334,7 +335,11 @@ def load(data_config) -> splits_lib.Splits:
       for split, table in tables.items()}
   info = {"groups": groups, "prepared_dir": str(builder.data_dir),
           "target_shape": tables["train"][target_key].shape[1:]}
-  return splits_lib.Splits(split_sources, contract, info)
+  folders = {split: np.asarray([f.decode() for f in table["folder"]])
+             for split, table in tables.items()}
+  return splits_lib.Splits(split_sources, contract, info,
+                           example_clusters=folders,
+                           cluster_unit="heart (simulation folder)")
 
 
 prepare_record = records.prepare_record

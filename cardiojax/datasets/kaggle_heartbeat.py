@@ -342,7 +342,8 @@ def load(data_config) -> splits_lib.Splits:
           class_names)).tolist() for split, table in tables.items()},
       "prepared_dir": str(builder.data_dir),
   }
-  return splits_lib.Splits(split_sources, contract, info)
+  return splits_lib.Splits(split_sources, contract, info,
+                           cluster_unit="beat (the CSVs carry no record ids)")
 
 
 def _normalizer(contract) -> "transforms.Normalizer | None":

@@ -9,7 +9,9 @@ Configs:
     2 * `half_window` samples (default 720 + 720 = 1440 = 4 s) with the beat at
     index `half_window`. Splits: de Chazal et al. 2004 inter-patient `train`
     (DS1 without `validation`), `validation` (`num_validation` DS1 records
-    drawn with `seed`), `test` (DS2), `excluded` (paced 102, 104, 107, 217).
+    chosen with `seed` so that training keeps at least 80% of every AAMI
+    class's DS1 beats, `select_validation_records`), `test` (DS2),
+    `excluded` (paced 102, 104, 107, 217).
   beats_kfold: the same examples in record-wise folds `fold_0`..`fold_{k-1}`
     over the 44 non-paced records (seeded permutation) plus `excluded`.
   records: one example per whole record with all of its annotations, split as
@@ -31,6 +33,7 @@ A custom `MitdbConfig(name=..., records=('100', '106'))` reads a subset.
 import collections
 import dataclasses
 import functools
+import itertools
 import pathlib
 
 import numpy as np
@@ -61,6 +64,23 @@ DS2 = ("100", "103", "105", "111", "113", "117", "121", "123", "200", "202",
        "233", "234")
 PACED = ("102", "104", "107", "217")
 ALL_RECORDS = tuple(sorted(DS1 + DS2 + PACED))
+# Beats of each DS1 record per AAMI class (N, S, V, F, Q), from the beat
+# annotations (MIT-BIH Arrhythmia Database Directory, Moody & Mark 2001;
+# totals N 45,866, S 944, V 3,788, F 415, Q 8 as in de Chazal et al. 2004).
+DS1_AAMI_COUNTS = {
+    "101": (1860, 3, 0, 0, 2), "106": (1507, 0, 520, 0, 0),
+    "108": (1740, 4, 17, 2, 0), "109": (2492, 0, 38, 2, 0),
+    "112": (2537, 2, 0, 0, 0), "114": (1820, 12, 43, 4, 0),
+    "115": (1953, 0, 0, 0, 0), "116": (2302, 1, 109, 0, 0),
+    "118": (2166, 96, 16, 0, 0), "119": (1543, 0, 444, 0, 0),
+    "122": (2476, 0, 0, 0, 0), "124": (1536, 31, 47, 5, 0),
+    "201": (1635, 128, 198, 2, 0), "203": (2529, 2, 444, 1, 4),
+    "205": (2571, 3, 71, 11, 0), "207": (1543, 107, 210, 0, 0),
+    "208": (1586, 2, 992, 373, 2), "209": (2621, 383, 1, 0, 0),
+    "215": (3195, 3, 164, 1, 0), "220": (1954, 94, 0, 0, 0),
+    "223": (2045, 73, 473, 14, 0), "230": (2255, 0, 1, 0, 0),
+}
+VALIDATION_RULES = ("class_preserving", "random")
 # AAMI EC57 classes of the MIT-BIH beat symbols.
 AAMI_CLASS = {"N": "N", "L": "N", "R": "N", "e": "N", "j": "N",
               "A": "S", "a": "S", "J": "S", "S": "S",
@@ -99,24 +119,86 @@ class MitdbConfig(tfds.core.BuilderConfig):
     records: record names to read; None reads all 48.
     split_scheme: 'inter_patient' (DS1/DS2) or 'kfold' (record-wise folds).
     num_validation: DS1 records held out for validation (inter_patient).
+    validation_rule: 'class_preserving' (`select_validation_records`) or
+      'random' (a seeded draw, which can take nearly all F beats away).
+    validation_records: DS1 records to validate on, instead of the rule.
     num_folds: folds of the 'kfold' scheme.
-    seed: seed of the validation draw and of the fold permutation.
+    seed: seed of the validation choice and of the fold permutation.
   """
   kind: str = "beats"
   half_window: int = 720
   records: tuple[str, ...] | None = None
   split_scheme: str = "inter_patient"
   num_validation: int = 4
+  validation_rule: str = "class_preserving"
+  validation_records: tuple[str, ...] | None = None
   num_folds: int = 5
   seed: int = 0
+
+
+def select_validation_records(counts: dict[str, tuple[int, ...]],
+                              num_validation: int, seed: int,
+                              min_train_fraction: float = 0.8
+                              ) -> tuple[str, ...]:
+  """DS1 records to validate on that leave every class in training.
+
+  Among all sets of `num_validation` records, keep those after which the
+  training records still hold at least `min_train_fraction` of every class's
+  beats; of these, those whose validation records hold the most classes
+  (so that validation can score them); then one at random with `seed`.
+  With the published counts and the defaults (4 records, 80%), F beats stay
+  in training (record 208 alone holds 373 of DS1's 415, so it never
+  validates) and validation holds N, S, V and F.
+
+  Args:
+    counts: record -> beats per class (e.g. `DS1_AAMI_COUNTS`).
+    num_validation: records to choose.
+    seed: seed of the final choice.
+    min_train_fraction: share of each class's beats training must keep.
+
+  Returns:
+    The chosen records, sorted.
+
+  Raises:
+    ValueError: no set of records meets `min_train_fraction`.
+  """
+  records = sorted(counts)
+  table = np.asarray([counts[r] for r in records], np.int64)
+  totals = table.sum(axis=0)
+  combos = np.asarray(list(itertools.combinations(range(len(records)),
+                                                  num_validation)))
+  held_out = table[combos].sum(axis=1)
+  keeps = np.all(totals - held_out >= min_train_fraction * totals, axis=1)
+  if not keeps.any():
+    raise ValueError(f"num_validation={num_validation}: no {num_validation} "
+                     f"records leave {min_train_fraction:.0%} of every class "
+                     f"in training; choose fewer validation records")
+  classes_held = (held_out > 0).sum(axis=1)
+  best = np.flatnonzero(keeps & (classes_held == classes_held[keeps].max()))
+  chosen = combos[np.random.default_rng(seed).choice(best)]
+  return tuple(records[i] for i in chosen)
 
 
 def record_splits(config: MitdbConfig) -> dict[str, tuple[str, ...]]:
   """Split name -> records of the config's scheme (before `records`)."""
   rng = np.random.default_rng(config.seed)
   if config.split_scheme == "inter_patient":
-    validation = tuple(sorted(rng.choice(DS1, config.num_validation,
-                                         replace=False)))
+    if config.validation_records is not None:
+      validation = tuple(sorted(config.validation_records))
+      unknown = sorted(set(validation) - set(DS1))
+      if unknown:
+        raise ValueError(f"config.data.validation_records: {unknown} are not "
+                         f"DS1 records; expected some of {DS1}")
+    elif config.validation_rule == "class_preserving":
+      validation = select_validation_records(
+          DS1_AAMI_COUNTS, config.num_validation, config.seed)
+    elif config.validation_rule == "random":
+      validation = tuple(sorted(rng.choice(DS1, config.num_validation,
+                                           replace=False)))
+    else:
+      raise ValueError(f"config.data.validation_rule="
+                       f"{config.validation_rule!r}: expected one of "
+                       f"{VALIDATION_RULES}")
     train = tuple(r for r in DS1 if r not in validation)
     return {"train": train, "validation": validation, "test": DS2,
             "excluded": PACED}
@@ -347,7 +429,8 @@ def load(data_config) -> splits_lib.Splits:
 
   `data_config` fields: manual_dir, data_dir, records (None = all 48, or a
   subset), half_window (samples each side at 360 Hz; 720 = +/-2 s),
-  num_validation and split_seed (DS1 records drawn for validation), label
+  num_validation, validation_rule, validation_records and split_seed (the
+  DS1 records that validate, `record_splits`), label
   ('abnormal': N vs the rest; 'aami': N, S, V, F, Q), leads (('MLII',) or
   ('MLII', 'chest')), input ('waveform': (2 half_window, leads); 'stft': log
   STFT magnitudes (frames, freqs * leads)), stft_nperseg, stft_noverlap,
@@ -366,16 +449,22 @@ def load(data_config) -> splits_lib.Splits:
   _check_choice(data_config.input, _INPUTS, "input")
   _check_choice(data_config.sampler, _SAMPLERS, "sampler")
   records = None if data_config.records is None else tuple(data_config.records)
+  validation_records = (None if data_config.validation_records is None
+                        else tuple(data_config.validation_records))
   builder_config = MitdbConfig(
       name=prepared.config_name("beats", (records, data_config.half_window,
                                           data_config.num_validation,
-                                          data_config.split_seed)),
+                                          data_config.split_seed,
+                                          data_config.validation_rule,
+                                          validation_records)),
       records=records, half_window=data_config.half_window,
       num_validation=data_config.num_validation, seed=data_config.split_seed,
+      validation_rule=data_config.validation_rule,
+      validation_records=validation_records,
       description="cardiojax beat windows")
   builder = prepared.prepared_builder(Mitdb, builder_config, data_config)
   num_leads = _LEADS[tuple(data_config.leads)]
-  read, groups = {}, {}
+  read, groups, clusters = {}, {}, {}
   for split in ("train", "validation", "test"):
     if split not in builder.info.splits:
       raise ValueError(f"config.data.records: no {split} record among "
@@ -383,7 +472,8 @@ def load(data_config) -> splits_lib.Splits:
     data_source = builder.as_data_source(split)
     columns = prepared.read_all(data_source, (data_config.label, "lead_names",
                                               "record_id"))
-    groups[split] = sorted({r.decode() for r in columns["record_id"]})
+    clusters[split] = np.asarray([r.decode() for r in columns["record_id"]])
+    groups[split] = sorted(set(clusters[split].tolist()))
     read[split] = (data_source, np.arange(len(data_source)),
                    columns[data_config.label],
                    _lead_order(columns["lead_names"], num_leads,
@@ -414,8 +504,10 @@ def load(data_config) -> splits_lib.Splits:
   windows = {split: sources.WindowSource(*columns, features)
              for split, columns in read.items()}
   if data_config.sampler == "oversample":
-    windows["train"] = windows["train"].subset(samplers.balanced_indices(
-        windows["train"].targets, mode="over", seed=data_config.split_seed))
+    balanced = samplers.balanced_indices(
+        windows["train"].targets, mode="over", seed=data_config.split_seed)
+    windows["train"] = windows["train"].subset(balanced)
+    clusters["train"] = clusters["train"][balanced]
   contract = dataclasses.replace(
       contract, input_shape=windows["train"][0]["inputs"].shape)
   class_names = _LABELS[data_config.label]
@@ -428,7 +520,8 @@ def load(data_config) -> splits_lib.Splits:
       "center_index": data_config.half_window,
       "prepared_dir": str(builder.data_dir),
   }
-  return splits_lib.Splits(windows, contract, info)
+  return splits_lib.Splits(windows, contract, info, example_clusters=clusters,
+                           cluster_unit="record")
 
 
 def _fit_window_features(train, data_config) -> WindowFeatures:

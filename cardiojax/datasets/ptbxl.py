@@ -353,6 +353,7 @@ def load(data_config) -> splits_lib.Splits:
     set to zero; targets are the 12 unnormalised leads in mV.
 
   Splits by `strat_fold` (`config.data.*_folds`); no patient in two splits.
+  Bootstrap unit: the patient (`patient_id`).
   """
   if data_config.target not in _TARGETS:
     raise ValueError(f"config.data.target: expected one of {_TARGETS}, got "
@@ -394,7 +395,9 @@ def load(data_config) -> splits_lib.Splits:
       targets=targets, zero_missing=data_config.target == "leads",
       target_units={"labels": "multi-hot", "age": "years",
                     "leads": "mV"}[data_config.target],
-      info=info)
+      info=info,
+      lengths=np.full(len(refs), builder.info.features["ecg"].shape[0]),
+      cluster_unit="patient")
 
 
 prepare_record = records.prepare_record

@@ -1,9 +1,11 @@
 """AAMI EC57 beat-classification metrics and the jκ index.
 
 Classes are the AAMI groups in the order N, S (SVEB), V (VEB), F, Q. As in de
-Chazal et al. 2004 (IEEE TBME 51:1196) and Mar et al. 2011 (IEEE TBME
-58:2168), the scores use the 4x4 confusion matrix of N, S, V, F: beats whose
-true or predicted class is Q are left out.
+Chazal et al. 2004 (IEEE TBME 51:1196), beats whose TRUE class is Q are left
+out of the statistics; a beat of class N, S, V or F that the model labels Q
+still counts, as a miss of its true class (with 10 true S beats, 5 predicted
+S and 5 predicted Q, Se(S) = 0.5). The scores use the 5x5 confusion matrix
+with its true-Q row removed.
 
 Per class k: sensitivity Se = TP / (TP + FN), positive predictivity
 +P = TP / (TP + FP), false positive rate FPR = FP / (FP + TN) and accuracy.
@@ -36,36 +38,41 @@ def aami_metrics(labels: np.ndarray, predicted: np.ndarray,
     labels: (N,) int true AAMI classes (0..4 in `AAMI_CLASSES` order).
     predicted: (N,) int predicted classes, same coding.
     f_as_v_exempt: do not count true-F beats predicted V as V false positives.
-    confusion: a 4x4 (or 5x5) confusion matrix to use instead of the labels.
+    confusion: a 5x5 (or 4x4, no Q) confusion matrix (rows true, columns
+      predicted) to use instead of the labels.
 
   Returns:
-    'se/N', '+p/N', 'fpr/N', 'acc/N', ... per class, 'accuracy' (over N, S,
-    V, F), 'kappa', 'j_index' and 'jk_index'. Undefined ratios are NaN.
+    'se/N', '+p/N', 'fpr/N', 'acc/N', ... per class, 'accuracy' (the share
+    of N, S, V, F beats given their true class), 'kappa', 'j_index' and
+    'jk_index'. Undefined ratios are NaN.
   """
   if confusion is None:
     labels = np.asarray(labels, np.int64)
     predicted = np.asarray(predicted, np.int64)
     confusion = metrics.confusion_matrix(labels, predicted, len(AAMI_CLASSES))
-  confusion = np.asarray(confusion, np.float64)[:4, :4]
-  total = confusion.sum()
+  confusion = np.asarray(confusion, np.float64)
+  full = np.zeros((len(AAMI_CLASSES),) * 2)
+  full[:confusion.shape[0], :confusion.shape[1]] = confusion
+  full[4] = 0.0  # beats whose true class is Q are left out
+  total = full.sum()
   results = {}
   for k, name in enumerate(AAMI_CLASSES[:4]):
-    tp = confusion[k, k]
-    fn = confusion[k].sum() - tp
-    fp = confusion[:, k].sum() - tp
+    tp = full[k, k]
+    fn = full[k].sum() - tp
+    fp = full[:, k].sum() - tp
     if k == _V and f_as_v_exempt:
-      fp -= confusion[_F, _V]
+      fp -= full[_F, _V]
     tn = total - tp - fn - fp
     with np.errstate(invalid="ignore", divide="ignore"):
       results[f"se/{name}"] = float(np.float64(tp) / (tp + fn))
       results[f"+p/{name}"] = float(np.float64(tp) / (tp + fp))
       results[f"fpr/{name}"] = float(np.float64(fp) / (fp + tn))
       results[f"acc/{name}"] = float(np.float64(tp + tn) / total)
-  kappa = metrics.cohen_kappa(confusion)
+  kappa = metrics.cohen_kappa(full)
   j_index = (results["se/S"] + results["se/V"] + results["+p/S"]
              + results["+p/V"])
   results.update({
-      "accuracy": float(np.trace(confusion) / total) if total else float("nan"),
+      "accuracy": float(np.trace(full) / total) if total else float("nan"),
       "kappa": kappa,
       "j_index": j_index,
       "jk_index": 0.5 * kappa + 0.125 * j_index,

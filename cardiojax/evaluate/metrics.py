@@ -161,6 +161,54 @@ def fmax(targets: np.ndarray, scores: np.ndarray,
   return float(best)
 
 
+def benchmark_decisions(scores: np.ndarray, thresholds) -> np.ndarray:
+  """(N, K) int multi-hot as the PTB-XL benchmark binarises for F/G_beta.
+
+  `scores > thresholds` per label, and where no label passes, the most
+  probable one is set (helme/ecg_ptbxl_benchmarking `utils.apply_thresholds`,
+  Strodthoff et al. 2021).
+  """
+  scores = np.asarray(scores, np.float64)
+  decided = (scores > np.asarray(thresholds, np.float64)).astype(np.int64)
+  none = ~decided.any(axis=1)
+  decided[none, np.argmax(scores[none], axis=1)] = 1
+  return decided
+
+
+def challenge_beta_scores(targets: np.ndarray, decided: np.ndarray,
+                          beta: float = 2.0) -> dict[str, float]:
+  """Macro F_beta and G_beta of the PhysioNet/CinC Challenge 2020 draft metric.
+
+  As the PTB-XL benchmark reports them (helme/ecg_ptbxl_benchmarking
+  `utils.challenge_metrics(beta1=2, beta2=2)`; Perez Alday et al. 2020,
+  Physiol. Meas. 41:124003): every example is weighted by 1 / its number of
+  positive labels (examples without any label count once), and per label
+  F_beta = (1 + b^2) TP / ((1 + b^2) TP + FP + b^2 FN),
+  G_beta = TP / (TP + FP + b FN); both are averaged over the labels.
+
+  Args:
+    targets: (N, K) multi-hot truth.
+    decided: (N, K) multi-hot decisions (`benchmark_decisions`).
+    beta: the benchmark's beta1 = beta2 = 2.
+
+  Returns:
+    {'f_beta2_macro', 'g_beta2_macro'} (the key carries `beta`).
+  """
+  targets = np.asarray(targets).astype(bool)
+  decided = np.asarray(decided).astype(bool)
+  weights = 1.0 / np.maximum(targets.sum(axis=1), 1)[:, None]
+  tp = (weights * (targets & decided)).sum(axis=0)
+  fp = (weights * (~targets & decided)).sum(axis=0)
+  fn = (weights * (targets & ~decided)).sum(axis=0)
+  b2 = beta ** 2
+  with np.errstate(invalid="ignore", divide="ignore"):
+    f_beta = (1 + b2) * tp / ((1 + b2) * tp + fp + b2 * fn)
+    g_beta = tp / (tp + fp + beta * fn)
+  name = f"{beta:g}"
+  return {f"f_beta{name}_macro": float(np.mean(f_beta)),
+          f"g_beta{name}_macro": float(np.mean(g_beta))}
+
+
 def _named(prefix: str, values: np.ndarray,
            names: Sequence[str]) -> dict[str, float]:
   return {f"{prefix}/{name}": float(v) for name, v in zip(names, values)}
@@ -207,8 +255,8 @@ def single_label_metrics(labels: np.ndarray, predicted: np.ndarray,
 
 
 def multi_label_metrics(targets: np.ndarray, predicted: np.ndarray,
-                        scores: np.ndarray,
-                        class_names: Sequence[str]) -> dict[str, float]:
+                        scores: np.ndarray, class_names: Sequence[str],
+                        thresholds=None) -> dict[str, float]:
   """Metrics of a multi-label classifier, each label a binary problem.
 
   Args:
@@ -216,11 +264,14 @@ def multi_label_metrics(targets: np.ndarray, predicted: np.ndarray,
     predicted: (N, K) multi-hot predictions (thresholded scores).
     scores: (N, K) probabilities.
     class_names: K names.
+    thresholds: the (K,) thresholds behind `predicted` (None: 0.5), for the
+      benchmark's F_beta and G_beta (`challenge_beta_scores`).
 
   Returns:
-    macro_auroc, macro_auprc, macro_f1, fmax, subset accuracy ('accuracy'),
-    per-label balanced_accuracy averaged, and precision/recall/f1/auroc/auprc
-    per class.
+    macro_auroc, macro_auprc, macro_f1, fmax, exact_match_accuracy (the share
+    of examples whose every label is right), per-label balanced_accuracy
+    averaged, f_beta2_macro and g_beta2_macro, and
+    precision/recall/f1/auroc/auprc per class.
   """
   targets = np.asarray(targets).astype(np.int64)
   predicted = np.asarray(predicted).astype(np.int64)
@@ -235,12 +286,14 @@ def multi_label_metrics(targets: np.ndarray, predicted: np.ndarray,
   aurocs = per_class(auroc, targets, scores)
   auprcs = per_class(auprc, targets, scores)
   results = {
-      "accuracy": accuracy(targets, predicted),
+      "exact_match_accuracy": accuracy(targets, predicted),
       "balanced_accuracy": float(np.mean(balanced)),
       "macro_f1": float(np.mean(prf["f1"])),
       "macro_auroc": _macro(aurocs),
       "macro_auprc": _macro(auprcs),
       "fmax": fmax(targets, scores),
+      **challenge_beta_scores(targets, benchmark_decisions(
+          scores, 0.5 if thresholds is None else thresholds)),
   }
   for key, values in prf.items():
     results.update(_named(key, np.array(values), class_names))
@@ -250,15 +303,26 @@ def multi_label_metrics(targets: np.ndarray, predicted: np.ndarray,
 
 
 def pearson_r(x: np.ndarray, y: np.ndarray, axis: int = 0) -> np.ndarray:
-  """Pearson correlation along `axis`; NaN where x or y is constant."""
+  """Pearson correlation along `axis`; NaN where x or y is constant.
+
+  "Constant" allows rounding: a series whose spread about its mean is below
+  1e-6 of its magnitude (a float32 constant, e.g.) counts as constant.
+  """
   x = np.asarray(x, np.float64)
   y = np.asarray(y, np.float64)
-  x = x - x.mean(axis=axis, keepdims=True)
-  y = y - y.mean(axis=axis, keepdims=True)
+
+  def centred(v):
+    c = v - v.mean(axis=axis, keepdims=True)
+    spread = np.sqrt((c**2).sum(axis=axis))
+    scale = np.sqrt((v**2).sum(axis=axis))
+    return c, spread > 1e-6 * scale
+
+  x, x_varies = centred(x)
+  y, y_varies = centred(y)
   denominator = np.sqrt((x**2).sum(axis=axis) * (y**2).sum(axis=axis))
   with np.errstate(invalid="ignore", divide="ignore"):
-    return np.where(denominator > 0, (x * y).sum(axis=axis) / denominator,
-                    np.nan)
+    return np.where(x_varies & y_varies & (denominator > 0),
+                    (x * y).sum(axis=axis) / denominator, np.nan)
 
 
 def regression_metrics(predictions: np.ndarray, targets: np.ndarray,

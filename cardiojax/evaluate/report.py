@@ -1,7 +1,8 @@
 """results.json and results.md: point estimates, 95% CIs, the naive baseline.
 
 `results` maps a column (e.g. 'model', 'naive baseline') to its metrics; a
-metric is a float or a (point, low, high) tuple as `bootstrap_ci` returns.
+metric is a float or a (point, low, high) tuple as `bootstrap_ci` returns;
+integers (counts) are written as integers.
 Names without '/' go to the summary table; names 'metric/name' (per class,
 lead or site) go to one table per metric with a row per name. The protocol
 (data, split, thresholds, CI method) is written at the top of both files.
@@ -36,7 +37,10 @@ def _cell(value: Optional[Value]) -> str:
   if math.isnan(point):
     return "n/a"
   if low is None:
-    return f"{point:.4f}"
+    return (f"{int(point)}" if isinstance(value, (int, np.integer))
+            else f"{point:.4f}")
+  if math.isnan(low) or math.isnan(high):
+    return f"{point:.4f} [interval n/a]"
   return f"{point:.4f} [{low:.4f}, {high:.4f}]"
 
 

@@ -6,6 +6,9 @@ example, the *target*, chosen from the model's raw outputs by `select_target`:
 - an `int` k: output k of the last axis (class or output site), summed over any
   axes between batch and last (e.g. time for sequence outputs);
 - an int array (B,): a per-example index of the last axis (e.g. the predicted class);
+  for a single-output binary model (outputs (B,) or (B, 1), one logit) the
+  class, 1 or 0: the logit for 1, minus the logit for 0 (the evidence for the
+  negative class);
 - a callable `target_fn(outputs) -> (B,)`;
 - `None`: outputs of shape (B,) or (B, 1) as they are.
 
@@ -40,14 +43,18 @@ def select_target(outputs: jax.Array, target, indices: jax.Array | None = None) 
   Args:
     outputs: raw model outputs (B, ...) (logits or values).
     target: static part of the choice: an `int`, a callable or `None` (module docstring).
-    indices: per-example last-axis indices (B,) when `target` is `None`.
+    indices: per-example last-axis indices (B,) when `target` is `None`; the
+      class (0 or 1) of a single-output binary model.
   """
   if callable(target):
     return target(outputs)
+  single = outputs.ndim == 1 or (outputs.ndim == 2 and outputs.shape[1] == 1)
   if target is None and indices is None:
-    if outputs.ndim > 2 or (outputs.ndim == 2 and outputs.shape[1] != 1):
+    if not single:
       raise ValueError(f"outputs of shape {outputs.shape} need a target index or function")
     return outputs.reshape(outputs.shape[0])
+  if indices is not None and single:
+    return outputs.reshape(outputs.shape[0]) * (2 * indices.reshape(-1) - 1).astype(outputs.dtype)
   if indices is not None:
     picked = jnp.take_along_axis(
         outputs, indices.reshape((-1,) + (1,) * (outputs.ndim - 1)).astype(jnp.int32), axis=-1)

@@ -2,9 +2,12 @@
 
 Two views of how much a model relies on each lead: the share of the absolute
 attribution that falls in the lead (averaged over examples), and the drop in a
-performance metric when the lead is replaced by zeros (flat line) in every
-example. The ranked table is what the CPSC2018 study reports (I, aVR and V5 its
-most informative single leads).
+performance metric when the lead is flattened (its model input set to 0: the
+lead's training mean for normalised inputs, 0 mV otherwise) in every example.
+The metric is accuracy for single-label classifiers and macro AUROC for
+multi-label ones (`macro_auroc`; exact-match accuracy hardly moves when one
+lead of many is lost, so every lead would tie). The ranked table is what the
+CPSC2018 study reports (I, aVR and V5 its most informative single leads).
 """
 
 import functools
@@ -16,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from cardiojax.evaluate import decisions
+from cardiojax.evaluate import metrics
 from cardiojax.explain import attributions
 
 
@@ -53,7 +57,7 @@ def lead_importance(model, variables, predict: Callable, source, indices: Sequen
     indices: examples of `source` to use.
     metric_fn: `metric_fn(predictions, targets) -> float`, higher is better.
     attribution_fn: `attribution_fn(model, variables, x, target)` -> (B, T, C); the
-      target is each example's predicted class (`attribution_targets`). Default
+      target is each example's predicted class (`predicted_classes`). Default
       `attributions.gradient_x_input`.
     batch_size: examples per batch (the last batch is smaller, nothing is dropped).
     thresholds: the task's fitted thresholds, for the predicted class of (B,)
@@ -70,8 +74,7 @@ def lead_importance(model, variables, predict: Callable, source, indices: Sequen
     x = jnp.asarray(np.stack([e["inputs"] for e in examples]), jnp.float32)
     preds = np.asarray(lead_occluded_predictions(model, predict, variables, x))
     classes = predicted_classes(preds[0], thresholds)
-    masses.append(attribution_mass(
-        attribution_fn(model, variables, x, attribution_targets(preds[0], classes))))
+    masses.append(attribution_mass(attribution_fn(model, variables, x, classes)))
     predictions.append(preds)
     targets.extend(e["targets"] for e in examples)
   predictions = np.concatenate(predictions, axis=1)
@@ -100,13 +103,33 @@ def predicted_classes(predictions: np.ndarray, thresholds=None) -> np.ndarray:
   raise ValueError(f"cannot pick a class from predictions of shape {predictions.shape}")
 
 
-def attribution_targets(predictions: np.ndarray, classes: np.ndarray):
-  """The attribution target of `predicted_classes`: output index per example, or None.
+def macro_auroc(predictions: np.ndarray, targets: np.ndarray) -> float:
+  """Macro AUROC of (N, K) label probabilities against (N, K) multi-hot targets.
 
-  A single-output binary model ((B,) predictions) has one logit, the evidence for
-  the positive class, whatever the decided class: its target is that output (None).
+  The mean over labels of `cardiojax.evaluate.metrics.auroc` (scikit-learn's
+  `roc_auc_score(average='macro')` when every label has both classes); labels
+  with one class only among the examples are left out (NaN when none is left).
   """
-  return None if np.ndim(predictions) == 1 else classes
+  aurocs = metrics.per_class(metrics.auroc, np.asarray(targets), np.asarray(predictions))
+  aurocs = aurocs[~np.isnan(aurocs)]
+  return float(aurocs.mean()) if aurocs.size else float("nan")
+
+
+def decision_agreement(predictions: np.ndarray, decided: np.ndarray, thresholds=None) -> float:
+  """Share of decisions that equal `decided` (the model's own, on the intact input).
+
+  Args:
+    predictions: (N,) binary, (N, K) softmax or multi-label probabilities.
+    decided: (N,) classes (`predicted_classes` of predictions) or (N, K)
+      multi-hot label decisions; the latter are compared label by label.
+    thresholds: the task's fitted thresholds (None: 0.5).
+  """
+  decided = np.asarray(decided)
+  if decided.ndim == 2:
+    now = decisions.multi_label_decisions(predictions, thresholds)
+  else:
+    now = predicted_classes(predictions, thresholds)
+  return float(np.mean(now == decided))
 
 
 def ranked_table(lead_names: Sequence[str], mass: np.ndarray, drop: np.ndarray) -> list[dict]:
@@ -120,7 +143,7 @@ def ranked_table(lead_names: Sequence[str], mass: np.ndarray, drop: np.ndarray) 
 
 def to_markdown(rows: list[dict], metric_name: str = "metric") -> str:
   """The ranked table as GitHub markdown."""
-  lines = [f"| lead | attribution share | rank | {metric_name} drop when zeroed | rank |",
+  lines = [f"| lead | attribution share | rank | {metric_name} drop when flattened | rank |",
            "|---|---:|---:|---:|---:|"]
   lines += [f"| {r['lead']} | {r['mass']:.3f} | {r['mass_rank']} | {r['drop']:+.4f} | "
             f"{r['drop_rank']} |" for r in rows]

@@ -1,11 +1,15 @@
 """`--mode=explain`: attributions, plots and lead importance for a trained model.
 
 `explain_run` writes into `out_dir`:
-- `records/{index:05d}.npz`: `inputs` (T, C), `targets`, `predictions`, `explained_class`
+- `records/{index:05d}.npz`: `inputs` (T, C) as the model sees them, `signal`
+  and `signal_units` (the input as drawn: in mV with the contract's normaliser
+  undone, `display.to_display`), `targets`, `predictions`, `explained_class`
   and one array per method (`gradient`, `gradient_x_input`, `smoothgrad`,
   `integrated_gradients`, `occlusion` as (T, C); `grad_cam` as (T,));
-- `records/{index:05d}_{method}.png`: the record with that method's attribution
-  (clinical 12-lead layout for 12 leads, else one row per lead);
+- `records/{index:05d}_{method}.png`: the record with that method's attribution,
+  titled with the record and the class names (clinical 12-lead layout on ECG
+  paper for 12 leads, one row per lead for fewer; inputs that are not mV
+  waveforms in their own unit);
 - `selection.json`: the explained records and why each was chosen;
 - `lead_importance.{md,json,png}`: the dataset-level ranked lead table.
 """
@@ -20,6 +24,7 @@ import numpy as np
 
 from cardiojax.evaluate import decisions
 from cardiojax.explain import attributions
+from cardiojax.explain import display
 from cardiojax.explain import gradcam
 from cardiojax.explain import lead_importance
 from cardiojax.explain import plots
@@ -71,6 +76,12 @@ def select_records(predictions: np.ndarray, targets: np.ndarray, *, num_confiden
   return chosen
 
 
+METHOD_TITLES = {
+    "gradient": "gradient (saliency)", "gradient_x_input": "gradient x input",
+    "smoothgrad": "SmoothGrad", "integrated_gradients": "integrated gradients",
+    "occlusion": "occlusion", "grad_cam": "Grad-CAM"}
+
+
 def _last_sequence_feature(model, variables, x) -> str:
   """Name of the last (B, T', F) intermediate: the default Grad-CAM layer."""
   _, intermediates = jax.eval_shape(lambda v, x: attributions.apply_model(model, v, x),
@@ -81,6 +92,49 @@ def _last_sequence_feature(model, variables, x) -> str:
   return names[-1]
 
 
+def class_name(class_names: Sequence[str], k: int) -> str:
+  """Name of class `k`, or 'class k' when the names are not known."""
+  return class_names[k] if k < len(class_names) else f"class {k}"
+
+
+def decision_words(prediction: np.ndarray, cls: int, class_names: Sequence[str],
+                   thresholds=None) -> str:
+  """The explained class of one example and why, e.g. 'NORM (p = 0.81)', or for
+  a single-output binary model 'normal (p(abnormal) = 0.52 < threshold 0.61)'."""
+  prediction = np.asarray(prediction)
+  if prediction.ndim == 0:
+    threshold = float(np.asarray(
+        decisions.DEFAULT_THRESHOLD if thresholds is None else thresholds).reshape(()))
+    return (f"{class_name(class_names, cls)} (p({class_name(class_names, 1)}) = "
+            f"{float(prediction):.2f} {'>=' if cls else '<'} threshold {threshold:.2f})")
+  return f"{class_name(class_names, cls)} (p = {float(prediction[cls]):.2f})"
+
+
+def target_names(targets, class_names: Sequence[str]) -> str:
+  """An example's targets in words: its class, or its labels (multi-hot)."""
+  targets = np.asarray(targets)
+  if targets.ndim == 0:
+    return class_name(class_names, int(targets))
+  on = [class_name(class_names, k) for k in np.flatnonzero(targets > 0.5)]
+  return ", ".join(on) if on else "no label"
+
+
+def _draw(path, signal, units, attribution, *, contract, sample_rate, lead_names, title):
+  """One record's plot: ECG paper for mV waveforms, else `plots.plot_channels`."""
+  if units != display.MV:
+    waveform = contract is None or display.is_waveform(contract)
+    return plots.plot_channels(signal, path, units=units, attribution=attribution,
+                               channel_names=lead_names if waveform else None,
+                               title=title, sample_rate=sample_rate if waveform else None)
+  if signal.ndim == 2 and signal.shape[1] == 12:
+    return plots.plot_ecg_12lead(signal, sample_rate, path, attribution=attribution,
+                                 lead_names=lead_names, title=title)
+  policy = {} if contract is None else contract.window_policy
+  onset_s = -policy["half_window"] / sample_rate if policy.get("kind") == "beat" else 0.0
+  return plots.plot_beat(signal, sample_rate, path, attribution=attribution,
+                         lead_names=lead_names, title=title, onset_s=onset_s)
+
+
 def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
                 records: Sequence[int] | None = None, num_confident: int = 3,
                 num_misclassified: int = 3, lead_names: Sequence[str] | None = None,
@@ -89,17 +143,26 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
                 occlusion_window_s: float = 0.2, importance_indices: Sequence[int] | None = None,
                 importance_method: str = "gradient_x_input",
                 metric: tuple[str, Callable[[np.ndarray, np.ndarray], float]] | None = None,
+                contract=None, class_names: Sequence[str] | None = None,
+                describe: Callable[[int], str] | None = None, truth_name: str | None = "true",
                 batch_size: int = 16, seed: int = 0) -> dict:
   """Explains a trained classifier on chosen records and ranks its leads over a split.
+
+  Every method explains each record's decided class: the most probable class
+  (softmax), the most probable label (multi-label), or for a single-output
+  binary model the class decided at the threshold, through its logit for the
+  positive class and minus its logit for the negative one.
 
   Args:
     model: `nn.Module` or callable `f(variables, x) -> (outputs, intermediates)`.
     variables: restored model variables ({'params', 'batch_stats'?}).
     task: has a jit-safe `predict(outputs)` returning probabilities (N, K) or (N,)
       (single-output binary), and optionally fitted `thresholds` used to decide
-      which predictions are correct and the class of binary ones.
-    source: random access, `source[i] -> {'inputs': (T, C) mV, 'targets': ...}`,
-      usually the test split.
+      which predictions are correct and the class of binary ones, `class_names`
+      and `multi_hot(targets)` (multi-label targets given as label lists).
+    source: random access, `source[i] -> {'inputs': (T, C), 'targets': ...}`,
+      usually the test split: inputs as the model takes them (see `contract`),
+      targets (N,) classes or (N, K) labels.
     out_dir: folder to write into (created).
     sample_rate: Hz of the inputs (for the plots and the occlusion window).
     records: indices of `source` to explain; when None, the `num_confident` most
@@ -107,7 +170,7 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     num_confident, num_misclassified: see `records`.
     lead_names: C lead names; the standard 12 for 12 leads, else "lead c".
     gradcam_feature: intermediate for Grad-CAM; default the last (B, T', F) one.
-    baseline: integrated-gradients baseline (T, C) in mV (e.g.
+    baseline: integrated-gradients baseline (T, C) in model-input units (e.g.
       `attributions.mean_baseline` of training inputs); zeros when None.
     ig_steps: integrated-gradients path intervals.
     smoothgrad_samples: SmoothGrad noisy copies.
@@ -116,17 +179,34 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     importance_method: attribution method (a key of the record arrays other than
       `grad_cam`) whose per-lead mass is ranked.
     metric: `(name, fn(predictions, targets) -> float)` for the lead-occlusion
-      drop; default `("accuracy", accuracy)` at the task's thresholds.
+      drop; default `("accuracy", accuracy)` at the task's thresholds for
+      single-label targets and `("macro AUROC", lead_importance.macro_auroc)`
+      for multi-label ones.
+    contract: the run's `InputContract`, to draw inputs in mV (its normaliser
+      undone) or in the unit it names; None: the inputs are in mV.
+    class_names: the classes, for titles; default the task's, else "class k".
+    describe: `describe(index)` names example `index` of `source` in titles
+      (e.g. 'ptbxl ecg_id 336 (test example 37)'); default 'example {index}'.
+    truth_name: what the source's targets are, in titles ('true'); None leaves
+      them out (e.g. when they are the model's own decisions).
     batch_size: examples per forward pass.
     seed: SmoothGrad noise seed.
 
   Returns:
     Summary: {'records': [{'index', 'reason', 'explained_class'}], 'gradcam_feature',
-    'lead_importance': ranked rows}.
+    'lead_importance': ranked rows, 'metric': the lead-occlusion metric's name}.
   """
   out_dir = pathlib.Path(out_dir)
   (out_dir / "records").mkdir(parents=True, exist_ok=True)
   thresholds = getattr(task, "thresholds", None)
+  multi_hot = getattr(task, "multi_hot", None)
+
+  def labels(targets):
+    """Stacked targets (N, ...) as (N,) classes or (N, K) multi-hot labels."""
+    return np.asarray(multi_hot(np.asarray(targets)) if multi_hot else targets)
+
+  if metric is None and np.ndim(source[0]["targets"]) >= 1:
+    metric = ("macro AUROC", lambda p, t: lead_importance.macro_auroc(p, labels(t)))
   metric_name, metric_fn = metric or ("accuracy",
                                       functools.partial(accuracy, thresholds=thresholds))
   predict = task.predict
@@ -137,6 +217,8 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     lead_names = STANDARD_12 if num_leads == 12 else tuple(f"lead {c}" for c in range(num_leads))
   gradcam_feature = gradcam_feature or _last_sequence_feature(model, variables, first[None])
   window = max(1, int(round(occlusion_window_s * sample_rate)))
+  describe = describe or (lambda index: f"example {index}")
+  class_names = tuple(class_names or getattr(task, "class_names", None) or ())
 
   methods = {
       "gradient": attributions.gradient,
@@ -154,8 +236,8 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     all_indices = np.arange(len(source))
     predictions, targets = _predict_all(predict_fn, variables, source, all_indices, batch_size)
     chosen = [(int(all_indices[i]), reason) for i, reason in select_records(
-        predictions, targets, num_confident=num_confident, num_misclassified=num_misclassified,
-        thresholds=thresholds)]
+        predictions, labels(targets), num_confident=num_confident,
+        num_misclassified=num_misclassified, thresholds=thresholds)]
   else:
     chosen = [(int(i), "requested") for i in records]
 
@@ -166,22 +248,22 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     x = np.stack([e["inputs"] for e in examples]).astype(np.float32)
     preds = np.asarray(predict_fn(variables, x))
     classes = lead_importance.predicted_classes(preds, thresholds)
-    target = lead_importance.attribution_targets(preds, classes)
-    arrays = {name: np.asarray(fn(model, variables, x, target)) for name, fn in methods.items()}
+    arrays = {name: np.asarray(fn(model, variables, x, classes)) for name, fn in methods.items()}
     for b, ((index, reason), example) in enumerate(zip(batch, examples)):
       stem = out_dir / "records" / f"{index:05d}"
-      np.savez_compressed(stem.with_suffix(".npz"), inputs=x[b], targets=example["targets"],
+      signal, units = display.to_display(x[b], contract)
+      np.savez_compressed(stem.with_suffix(".npz"), inputs=x[b], signal=signal,
+                          signal_units=units, targets=example["targets"],
                           predictions=preds[b], explained_class=classes[b],
                           **{name: a[b] for name, a in arrays.items()})
+      heading = "explained: " + decision_words(preds[b], classes[b], class_names, thresholds)
+      if truth_name:
+        truth = labels(np.asarray(example["targets"])[None])[0]
+        heading += f"; {truth_name}: {target_names(truth, class_names)}"
       for name, a in arrays.items():
-        title = f"record {index} ({reason}), class {classes[b]}: {name}"
-        path = f"{stem}_{name}.png"
-        if num_leads == 12:
-          plots.plot_ecg_12lead(x[b], sample_rate, path, attribution=a[b],
-                                lead_names=lead_names, title=title)
-        else:
-          plots.plot_beat(x[b], sample_rate, path, attribution=a[b], lead_names=lead_names,
-                          title=title)
+        _draw(f"{stem}_{name}.png", signal, units, a[b], contract=contract,
+              sample_rate=sample_rate, lead_names=lead_names,
+              title=f"{describe(index)}: {reason}, {METHOD_TITLES[name]}\n{heading}")
       summary["records"].append({"index": index, "reason": reason,
                                  "explained_class": int(classes[b])})
   (out_dir / "selection.json").write_text(json.dumps(summary["records"], indent=2))
@@ -195,6 +277,8 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
   (out_dir / "lead_importance.md").write_text(lead_importance.to_markdown(rows, metric_name))
   (out_dir / "lead_importance.json").write_text(lead_importance.to_json(rows, metric_name))
   plots.plot_lead_importance(rows, out_dir / "lead_importance.png", metric_name=metric_name,
-                             title=f"lead importance ({importance_method}, {len(indices)} records)")
+                             title=f"lead importance ({METHOD_TITLES[importance_method]}, "
+                             f"{len(indices)} examples)")
   summary["lead_importance"] = rows
+  summary["metric"] = metric_name
   return summary

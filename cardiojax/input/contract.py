@@ -95,6 +95,17 @@ class InputContract:
     """Duration of one model input in seconds."""
     return self.window_samples / self.sampling_rate_hz
 
+  def scoring_rule(self) -> str:
+    """How an evaluated example is made of model inputs, in words."""
+    policy = self.window_policy
+    if policy.get("evaluation") == "windows":
+      stride = policy.get("stride", self.window_samples // 2)
+      return (f"whole records: windows of {self.window_seconds:g} s every "
+              f"{stride / self.sampling_rate_hz:g} s cover each record "
+              f"(shorter records padded), {self.aggregation} over a record's "
+              f"windows")
+    return "one model input per example"
+
   def to_dict(self) -> dict[str, Any]:
     """A JSON-ready dict (with `window_seconds` for the reader's sake)."""
     return {**_jsonable(dataclasses.asdict(self)),

@@ -12,8 +12,13 @@ training sources and by every later consumer of a run:
      (`transforms.RandomCrop`).
 
 `prepare_record` cuts a whole record of any length into windows that cover it
-(`model_inputs.sliding`). `build_record_splits` makes the sources of every split of a corpus whose
-records are read lazily from tfds data sources (PTB-XL, CPSC 2018, CinC).
+(`model_inputs.sliding`). `build_record_splits` makes the sources of every
+split of a corpus whose records are read lazily from tfds data sources
+(PTB-XL, CPSC 2018, CinC). Validation and test records with record-level
+targets are scored whole, as predict scores a record: `WindowedRecordSource`
+cuts each into the windows of `window_starts` (a window every stride, the
+last ending at the record's end; shorter records padded to one window) and
+the evaluation aggregates a record's window outputs (max or mean).
 """
 
 from collections.abc import Sequence
@@ -181,6 +186,64 @@ class RecordSource:
     return f"RecordSource({len(self)} records, {self.preprocess})"
 
 
+class WindowedRecordSource:
+  """The windows that cover every record of a split, for whole-record scoring.
+
+  `source[i]` is window i: {'inputs': (window, C), 'targets': its record's
+  target}; `window_record[i]` is its record's index in `targets` (R,), the
+  record-level targets. Windows start every `stride` samples at the model's
+  rate and the last one ends at the record's last sample
+  (`windows.window_starts`); a record shorter than a window is padded to one
+  (aligned as `preprocess.align`). Consecutive windows of one record read it
+  once.
+  """
+
+  def __init__(self, data_sources: dict, refs: Sequence[tuple[str, int]],
+               fs: float, preprocess: RecordPreprocessor, targets: np.ndarray,
+               lengths: np.ndarray, stride: int):
+    window = preprocess.length
+    model_lengths = [resample_lib.resampled_length(
+                         int(n), fs, preprocess.sampling_rate_hz)
+                     for n in lengths]
+    starts = [windows.window_starts(max(n, window), window, stride)
+              for n in model_lengths]
+    self.records = RecordSource(data_sources, refs, fs,
+                                preprocess.with_length(None), targets)
+    self.window = window
+    self.align = preprocess.align
+    self.targets = targets
+    self.window_record = np.repeat(np.arange(len(refs)),
+                                   [len(s) for s in starts])
+    self.window_start = np.concatenate(starts).astype(np.int64)
+    self._cached = (None, None)
+
+  def __len__(self) -> int:
+    return len(self.window_record)
+
+  def ecg(self, record: int) -> np.ndarray:
+    """The raw (T, 12) mV record `record` (an index into `targets`)."""
+    return self.records.ecg(record)
+
+  def _record_inputs(self, record: int) -> np.ndarray:
+    if self._cached[0] != record:
+      x = self.records[record]["inputs"]
+      if len(x) < self.window:
+        x = windows.crop_or_pad(x, self.window, align=self.align)
+      self._cached = (record, x)
+    return self._cached[1]
+
+  def __getitem__(self, index: int) -> dict[str, np.ndarray]:
+    record = int(self.window_record[index])
+    start = int(self.window_start[index])
+    x = self._record_inputs(record)
+    return {"inputs": x[start:start + self.window],
+            "targets": self.targets[record]}
+
+  def __repr__(self) -> str:
+    return (f"WindowedRecordSource({len(self.targets)} records, {len(self)} "
+            f"windows of {self.window})")
+
+
 def assign_splits(folds: np.ndarray, patients: np.ndarray,
                   data_config) -> dict[str, np.ndarray]:
   """Record indices of each split from `config.data.*_folds`; checks patients.
@@ -236,7 +299,9 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
                         targets: np.ndarray | None, zero_missing: bool,
                         target_units: str, info: dict,
                         indices: dict[str, np.ndarray] | None = None,
-                        min_record_s: float | None = None
+                        min_record_s: float | None = None,
+                        lengths: np.ndarray | None = None,
+                        cluster_unit: str = "patient"
                         ) -> splits_lib.Splits:
   """Sources of every split, the contract, the crop transform and info.
 
@@ -256,6 +321,15 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
       folds (`assign_splits`).
     min_record_s: the shortest record predict pads to a window rather than
       refuse (default: half a window).
+    lengths: (N,) samples of each prepared record at `fs`, for whole-record
+      scoring; None reads each validation and test record once to find it.
+    cluster_unit: what `patients` are, the bootstrap's independent unit
+      ('patient', or 'record' for corpora without patient ids).
+
+  `config.data.eval_stride` (samples at the model's rate; default half of
+  `eval_length`) is the stride of the windows that score validation and test
+  records whole; lead reconstruction (no record-level targets) scores the
+  `eval_length` crop.
   """
   _check_lengths(data_config)
   if indices is None:
@@ -269,6 +343,8 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
   normalizer = _fit_normalizer(data_config, data_sources, train_refs, fs,
                                preprocess)
   num_channels = 12 if zero_missing else len(input_leads)
+  stride = data_config.get("eval_stride") or data_config.eval_length // 2
+  whole_records = targets is not None
   contract = contract_lib.InputContract(
       corpus=corpus, preparation="record",
       sampling_rate_hz=data_config.sampling_rate_hz,
@@ -279,7 +355,8 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
       normalizer=None if normalizer is None else normalizer.to_dict(),
       window_policy={
           "kind": "sliding", "align": data_config.eval_align,
-          "stride": data_config.eval_length // 2,
+          "stride": stride,
+          "evaluation": "windows" if whole_records else "crop",
           "min_samples": data_config.eval_length // 2 if min_record_s is None
           else int(min_record_s * data_config.sampling_rate_hz),
           "train_crop": data_config.train_length},
@@ -288,11 +365,20 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
   preprocess = RecordPreprocessor.from_contract(contract)
   sources = {}
   for split, index in indices.items():
-    split_preprocess = preprocess.with_length(None) if split == "train" else (
-        preprocess)
-    sources[split] = RecordSource(
-        data_sources, [refs[i] for i in index], fs, split_preprocess,
-        None if targets is None else targets[index])
+    split_refs = [refs[i] for i in index]
+    split_targets = None if targets is None else targets[index]
+    if split == "train":
+      sources[split] = RecordSource(data_sources, split_refs, fs,
+                                    preprocess.with_length(None), split_targets)
+    elif whole_records:
+      split_lengths = (np.asarray(lengths)[index] if lengths is not None else
+                       [len(data_sources[s][r]["ecg"]) for s, r in split_refs])
+      sources[split] = WindowedRecordSource(data_sources, split_refs, fs,
+                                            preprocess, split_targets,
+                                            split_lengths, stride)
+    else:
+      sources[split] = RecordSource(data_sources, split_refs, fs, preprocess,
+                                    split_targets)
   crop_keys = ("inputs", "targets") if targets is None else ("inputs",)
   info = {
       "groups": {split: sorted(set(patients[index].tolist()))
@@ -300,6 +386,9 @@ def build_record_splits(data_config, *, corpus: str, data_sources, refs,
       "num_examples": {split: len(index) for split, index in indices.items()},
       **info,
   }
-  return splits_lib.Splits(sources, contract, info,
-                           transforms.RandomCrop(data_config.train_length,
-                                                 crop_keys))
+  return splits_lib.Splits(
+      sources, contract, info,
+      transforms.RandomCrop(data_config.train_length, crop_keys),
+      example_clusters={split: np.asarray(patients)[index]
+                        for split, index in indices.items()},
+      cluster_unit=cluster_unit)

@@ -193,8 +193,22 @@ class Splits:
       'class_counts', 'prepared_dir', ...
     train_augment: optional `(example, np.random.Generator) -> example` applied
       to training examples only (a random crop, `transforms.Augment`).
+    example_clusters: split name -> (N,) the unit that makes examples
+      independent (record, patient, simulation) for each example, as the
+      corpus declares it; resampled whole by the clustered bootstrap.
+    cluster_unit: what a cluster is, e.g. 'patient' ('example' when none).
   """
   sources: dict[str, Any]
   contract: contract_lib.InputContract
   info: dict[str, Any]
   train_augment: Callable | None = None
+  example_clusters: dict[str, np.ndarray] = dataclasses.field(
+      default_factory=dict)
+  cluster_unit: str = "example"
+
+  def clusters(self, split: str) -> np.ndarray:
+    """(N,) cluster of each example of `split`; each example its own cluster
+    when the corpus declares no unit."""
+    if split in self.example_clusters:
+      return np.asarray(self.example_clusters[split])
+    return np.arange(len(self.sources[split]))

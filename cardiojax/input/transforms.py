@@ -126,6 +126,14 @@ class Normalizer:
       raise ValueError(f"x: expected {self.offset.shape[0]} leads, got shape {x.shape}")
     return (x - self.offset) / self.scale
 
+  def invert(self, x) -> np.ndarray:
+    """Normalised (..., leads) inputs back in mV: x * scale + offset, in the
+    float type of `x` (a (T,) input of a one-lead normaliser also works)."""
+    x = np.asarray(x)
+    dtype = np.result_type(x.dtype, np.float32)
+    return (x * self.scale.astype(dtype) + self.offset.astype(dtype)).astype(
+        dtype)
+
   def to_dict(self) -> dict[str, Any]:
     """JSON-serialisable statistics (for the run directory)."""
     return {"mode": self.mode, "offset": self.offset.tolist(),

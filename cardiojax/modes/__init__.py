@@ -1,13 +1,14 @@
 """What `python -m cardiojax.main` does in each mode, as importable functions.
 
-One module per mode: `train`, `eval`, `predict`, `explain`; `run` dispatches.
+One module per mode: `train`, `eval`, `predict`, `explain`; `study` runs a
+composite study (`cardiojax.studies`); `run` dispatches.
 """
 
 import json
 import os
 import sys
 
-MODES = ("train", "eval", "predict", "explain")
+MODES = ("train", "eval", "predict", "explain", "study")
 # Errors a user can cause: bad files, fields, records, runs. Each names the
 # file or field and the fix; `main` prints them as one line (exit status 2).
 USER_ERRORS = (ValueError, OSError, FloatingPointError)
@@ -28,6 +29,8 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
 
   if mode not in MODES:
     raise ValueError(f"--mode: expected one of {MODES}, got {mode!r}")
+  if mode == "study":
+    return _study(config, workdir, config_path)
   if workdir is None:
     if mode != "train":
       raise ValueError(f"--mode={mode} needs --workdir, the run to use")
@@ -50,7 +53,7 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   elif mode == "eval":
     from cardiojax.modes import eval as eval_mode
     summary = eval_mode.evaluate_run(config, workdir)
-    summary = {key: value for key, value in summary.items() if key != "results"}
+    summary = {key: value for key, value in summary.items() if key != "evaluation"}
     with open(summary["results_md"]) as f:
       print(f.read(), file=sys.stderr)
   elif mode == "predict":
@@ -63,5 +66,21 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   else:
     from cardiojax.modes import explain
     summary = explain.explain_workdir(config, workdir, input_path)
+  print(json.dumps(rundir.to_json(summary), indent=2))
+  return summary
+
+
+def _study(config, workdir, config_path: str) -> dict:
+  """Runs the study of `config` in `workdir` (default: studies/<config name>)."""
+  from cardiojax import studies  # pylint: disable=g-import-not-at-top
+  from cardiojax.train import rundir  # pylint: disable=g-import-not-at-top
+  if "study" not in config:
+    raise ValueError(f"--config={config_path}: not a study config (no "
+                     f"`study` section); see configs/studies/")
+  if workdir is None:
+    name = os.path.splitext(os.path.basename(config_path.split(":")[0]))[0]
+    workdir = os.path.join("studies", name)
+  print(f"study directory: {os.path.abspath(workdir)}", file=sys.stderr)
+  summary = studies.run(config, workdir)
   print(json.dumps(rundir.to_json(summary), indent=2))
   return summary

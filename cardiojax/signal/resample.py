@@ -8,6 +8,18 @@ from scipy import signal as sp_signal
 from cardiojax.signal import checks
 
 
+def _ratio(from_hz: float, to_hz: float,
+           max_denominator: int) -> fractions.Fraction:
+  return fractions.Fraction(to_hz / from_hz).limit_denominator(max_denominator)
+
+
+def resampled_length(num_samples: int, from_hz: float, to_hz: float, *,
+                     max_denominator: int = 1000) -> int:
+  """Samples that `resample` returns for `num_samples` input samples."""
+  ratio = _ratio(from_hz, to_hz, max_denominator)
+  return -(-num_samples * ratio.numerator // ratio.denominator)
+
+
 def resample(x, from_hz: float, to_hz: float, *,
              max_denominator: int = 1000) -> np.ndarray:
   """Resamples with a polyphase anti-aliasing filter (`scipy.signal.resample_poly`).
@@ -31,7 +43,7 @@ def resample(x, from_hz: float, to_hz: float, *,
   checks.check_positive(from_hz, "from_hz")
   checks.check_positive(to_hz, "to_hz")
   checks.check_int(max_denominator, "max_denominator", 1)
-  ratio = fractions.Fraction(to_hz / from_hz).limit_denominator(max_denominator)
+  ratio = _ratio(from_hz, to_hz, max_denominator)
   if ratio == 0:
     raise ValueError(f"to_hz: expected at least from_hz / max_denominator = "
                      f"{from_hz / max_denominator} Hz, got {to_hz}")

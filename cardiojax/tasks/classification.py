@@ -349,7 +349,7 @@ class MultiLabelClassification:
     multi_hot = self.multi_hot(np.asarray(targets))
     predicted = self.decide(probs)
     results = metrics_lib.multi_label_metrics(multi_hot, predicted, probs,
-                                              self.class_names)
+                                              self.class_names, self.thresholds)
     results.update(named_metrics.compute(self.metric_names, probs, targets,
                                          predicted, self.class_names))
     return results

@@ -3,9 +3,13 @@
 `train_and_evaluate(experiment, workdir)` trains on the 'train' split, evaluates
 the 'validation' split every `config.train.eval_every` steps, keeps the latest
 and the best checkpoints, stops early when the monitored validation metric
-stops improving, and resumes from the latest checkpoint when rerun. At the end
-the best checkpoint is evaluated on validation and test beside the naive
-baseline, into `workdir/evaluation.json`.
+stops improving, and resumes from the latest checkpoint when rerun. The best
+checkpoint is then scored by `cardiojax.train.evaluation` (the caller,
+`cardiojax.experiment.train_run`, does it once training has finished).
+
+`evaluate` predicts every example of a split once; a split of whole records
+cut into windows (`window_record`) is scored per record, its windows'
+predictions aggregated by the contract's rule (max or mean).
 """
 
 import pathlib
@@ -15,6 +19,7 @@ import numpy as np
 from absl import logging
 
 from cardiojax.input import pipeline
+from cardiojax.signal import windows
 from cardiojax.train import checkpoints as checkpoints_lib
 from cardiojax.train import rundir
 from cardiojax.train import sharding
@@ -37,12 +42,29 @@ def all_targets(source) -> np.ndarray:
   return np.stack([source[i]["targets"] for i in range(len(source))])
 
 
+def aggregate_by_record(predictions: np.ndarray, window_record: np.ndarray,
+                        how: str) -> np.ndarray:
+  """(R, ...) per-record predictions from (W, ...) window predictions.
+
+  Args:
+    predictions: (W, ...) one row per window.
+    window_record: (W,) record index (0..R-1) of each window, every record
+      present.
+    how: 'max' or 'mean' (`windows.aggregate_window_predictions`).
+  """
+  order = np.argsort(window_record, kind="stable")
+  bounds = np.flatnonzero(np.diff(window_record[order])) + 1
+  return np.stack([windows.aggregate_window_predictions(group, how)
+                   for group in np.split(predictions[order], bounds)])
+
+
 def evaluate(experiment, state, split: str):
   """Predicts every example of `split` once.
 
   Returns:
-    (metrics, predictions, targets): task metrics plus 'loss', and the
-    predictions and targets in the source's order.
+    (metrics, predictions, targets): task metrics plus 'loss' (the mean over
+    model inputs), and the predictions and targets in the source's order, one
+    per record where the split's records are cut into windows.
   """
   source = experiment.splits.sources[split]
   local_batch = experiment.config.train.eval_batch_size // jax.process_count()
@@ -60,6 +82,10 @@ def evaluate(experiment, state, split: str):
   real = indices >= 0
   order = np.argsort(indices[real])
   predictions = predictions[real][order]
+  window_record = getattr(source, "window_record", None)
+  if window_record is not None:
+    predictions = aggregate_by_record(predictions, window_record,
+                                      experiment.contract.aggregation)
   targets = all_targets(source)
   metrics = {"loss": loss_sum / len(source),
              **experiment.task.metrics(predictions, targets)}
@@ -83,8 +109,8 @@ def train_and_evaluate(experiment, workdir: str, *,
       call (the run resumes on the next call); None trains to the end.
 
   Returns:
-    The final evaluation (also in workdir/evaluation.json), or the bookkeeping
-    so far when interrupted.
+    The bookkeeping: best validation value and step, early stopping, and
+    'finished' (False when interrupted).
   """
   config = experiment.config
   workdir = pathlib.Path(workdir)
@@ -138,13 +164,10 @@ def train_and_evaluate(experiment, workdir: str, *,
   finally:
     progress.close()
     checkpoints.close()
-  if step < train_config.num_steps and not bookkeeping["stopped_early"]:
-    return bookkeeping
-  evaluation = final_evaluation(experiment, workdir)
-  if is_chief:
-    rundir.write_json_atomic(workdir / "evaluation.json", evaluation)
+  finished = step >= train_config.num_steps or bookkeeping["stopped_early"]
+  if finished and is_chief:
     rundir.plot_training_curve(metrics_log, workdir / "training_curve.png")
-  return evaluation
+  return {**bookkeeping, "finished": finished}
 
 
 def _evaluate_and_checkpoint(experiment, state, step, checkpoints,
@@ -168,22 +191,3 @@ def _evaluate_and_checkpoint(experiment, state, step, checkpoints,
                    bookkeeping["stale_evals"])
   checkpoints.save_latest(step, state, train_iterator,
                           {"step": step, "bookkeeping": bookkeeping})
-
-
-def final_evaluation(experiment, workdir) -> dict:
-  """Evaluates the best checkpoint and the naive baseline on validation, test."""
-  state, meta = checkpoints_lib.restore_best(workdir, experiment.initial_state,
-                                             experiment.replicated)
-  train_targets = all_targets(experiment.splits.sources["train"])
-  evaluation = {"best_step": meta["step"], "splits": {}}
-  for split in ("validation", "test"):
-    if split not in experiment.splits.sources:
-      continue
-    metrics, _, targets = evaluate(experiment, state, split)
-    naive = experiment.task.naive_predictions(train_targets, len(targets))
-    evaluation["splits"][split] = {
-        "num_examples": len(targets),
-        "model": metrics,
-        "naive_baseline": experiment.task.metrics(naive, targets),
-    }
-  return evaluation

@@ -71,9 +71,11 @@ _RUN_DEFINING = ("data", "task", "model")
 _PATH_FIELDS = ("data.data_dir", "data.manual_dir", "data.label_map_dir")
 
 
-def config_differences(config, workdir) -> list[str]:
+def config_differences(config, workdir,
+                       sections=_RUN_DEFINING) -> list[str]:
   """Fields of `config` that differ from the run's config.json, one line each
-  (only data, task and model fields, not paths); [] for a new run."""
+  (of `sections`, by default the data, task and model fields; never paths);
+  [] for a new run."""
   path = pathlib.Path(workdir) / "config.json"
   if not path.is_file():
     return []
@@ -88,7 +90,7 @@ def config_differences(config, workdir) -> list[str]:
     elif a != b and prefix not in _PATH_FIELDS:
       differences.append(f"config.{prefix}={a!r} (the run has {b!r})")
 
-  for section in _RUN_DEFINING:
+  for section in sections:
     walk(section, given.get(section), saved.get(section))
   return differences
 

@@ -41,8 +41,11 @@ def test_ptbxl_shapes_folds_and_dropped_records(superdiagnostic, shared_data):
       "records_without_label_dropped"] + 62 + 53 == len(rows)
   assert splits.info["num_examples"] == {"train": 275, "validation": 62,
                                          "test": 53}
-  example = splits.sources["validation"][0]
-  assert example["inputs"].shape == (1000, 12) == splits.contract.input_shape
+  validation = splits.sources["validation"]
+  # Records are scored whole: 2.5 s windows every 1.25 s, 7 per 10 s record.
+  assert len(validation.targets) == 62 and len(validation) == 62 * 7
+  example = validation[0]
+  assert example["inputs"].shape == (250, 12) == splits.contract.input_shape
   assert example["inputs"].dtype == np.float32
   assert example["targets"].shape == (5,) and example["targets"].sum() >= 1
   assert splits.info["class_names"] == ptbxl.LABEL_NAMES["superdiagnostic"]
@@ -66,12 +69,13 @@ def test_normalisation_from_train_only(superdiagnostic):
   norm = splits.contract.normalizer
   np.testing.assert_allclose(norm["offset"], stacked.mean(0), atol=1e-5)
   np.testing.assert_allclose(norm["scale"], stacked.std(0), rtol=1e-4)
-  # Inputs are the record in mV, standardised with those statistics.
+  # Inputs are the record in mV, standardised with those statistics (the
+  # first window: the first 2.5 s).
   source = splits.sources["test"]
   np.testing.assert_allclose(
       source[0]["inputs"],
-      (source.ecg(0) - np.float32(norm["offset"])) / np.float32(norm["scale"]),
-      rtol=1e-5, atol=1e-5)
+      (source.ecg(0)[:250] - np.float32(norm["offset"]))
+      / np.float32(norm["scale"]), rtol=1e-5, atol=1e-5)
 
 
 def test_prepared_once(superdiagnostic, monkeypatch):
@@ -91,12 +95,14 @@ def test_prepare_record_reorders_leads_by_name(superdiagnostic):
   shuffled = np.random.default_rng(1).permutation(12)
   inputs = ptbxl.prepare_record(splits.contract, ecg[:, shuffled], 100,
                                  [names[i] for i in shuffled]).inputs
-  assert inputs.shape == (1, 1000, 12)
-  np.testing.assert_allclose(inputs[0], source[0]["inputs"], atol=1e-6)
+  assert inputs.shape == (7, 250, 12)  # the windows that score the record
+  for window in range(7):
+    np.testing.assert_allclose(inputs[window], source[window]["inputs"],
+                               atol=1e-6)
   # At 500 Hz the record is resampled to the model's 100 Hz.
   upsampled = np.repeat(ecg, 5, axis=0)
   assert ptbxl.prepare_record(splits.contract, upsampled, 500,
-                              names).inputs.shape == (1, 1000, 12)
+                              names).inputs.shape == (7, 250, 12)
   with pytest.raises(ValueError, match="missing"):
     ptbxl.prepare_record(splits.contract, ecg[:, :6], 100, names[:6])
 
@@ -122,8 +128,8 @@ def test_lead_reconstruction_zeroes_missing_leads(data_dir, shared_data):
 def test_cpsc2018_label_lists_and_variable_length(data_dir, shared_data):
   data = _data(cpsc2018_resnet34, "smoke", data_dir, shared_data, "cpsc2018")
   splits = cpsc2018.load(data)
-  assert {k: len(v) for k, v in splits.sources.items()} == {
-      "train": 8, "validation": 1, "test": 1}
+  assert {k: len(getattr(v, "targets", v)) for k, v in
+          splits.sources.items()} == {"train": 8, "validation": 1, "test": 1}
   lists = cpsc2018.read_reference(shared_data / "cpsc2018" / "REFERENCE.csv")
   train = splits.sources["train"]
   lengths = set()

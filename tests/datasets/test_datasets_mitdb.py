@@ -167,3 +167,48 @@ def test_importing_datasets_package_registers_nothing():
           "assert 'mitdb' not in tfds.core.registered."
           "list_imported_builders()")
   subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Beats per AAMI class (N, S, V, F, Q) of the 22 DS1 records, as published
+# in the MIT-BIH Arrhythmia Database Directory (beat-type table per record,
+# symbols mapped to AAMI classes as de Chazal et al. 2004, Table I).
+PUBLISHED_DS1 = {
+    "101": (1860, 3, 0, 0, 2), "106": (1507, 0, 520, 0, 0),
+    "108": (1740, 4, 17, 2, 0), "109": (2492, 0, 38, 2, 0),
+    "112": (2537, 2, 0, 0, 0), "114": (1820, 12, 43, 4, 0),
+    "115": (1953, 0, 0, 0, 0), "116": (2302, 1, 109, 0, 0),
+    "118": (2166, 96, 16, 0, 0), "119": (1543, 0, 444, 0, 0),
+    "122": (2476, 0, 0, 0, 0), "124": (1536, 31, 47, 5, 0),
+    "201": (1635, 128, 198, 2, 0), "203": (2529, 2, 444, 1, 4),
+    "205": (2571, 3, 71, 11, 0), "207": (1543, 107, 210, 0, 0),
+    "208": (1586, 2, 992, 373, 2), "209": (2621, 383, 1, 0, 0),
+    "215": (3195, 3, 164, 1, 0), "220": (1954, 94, 0, 0, 0),
+    "223": (2045, 73, 473, 14, 0), "230": (2255, 0, 1, 0, 0),
+}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_default_validation_keeps_every_class_in_training(seed):
+  config = mitdb.MitdbConfig(name="x", seed=seed)
+  validation = mitdb.record_splits(config)["validation"]
+  table = np.array(list(PUBLISHED_DS1.values()))
+  held = np.array([PUBLISHED_DS1[r] for r in validation]).sum(axis=0)
+  assert len(validation) == 4
+  assert np.all(table.sum(axis=0) - held >= 0.8 * table.sum(axis=0))
+  assert "208" not in validation  # 373 of the 415 F beats
+  assert (held[:4] > 0).all(), "validation can score N, S, V and F"
+  # The old rule (a plain seeded draw) takes 208 at the default seed.
+  random = mitdb.record_splits(mitdb.MitdbConfig(
+      name="x", seed=0, validation_rule="random"))["validation"]
+  assert random == ("114", "122", "201", "208")
+
+
+def test_library_counts_match_the_published_table_and_the_annotations(
+    shared_data):
+  assert mitdb.DS1_AAMI_COUNTS == PUBLISHED_DS1
+  for record in ("106", "108"):  # the DS1 records among the shared ones
+    annotations = wfdb.rdann(str(shared_data / "mitdb" / record), "atr")
+    classes = [mitdb.AAMI_CLASS[s] for s in annotations.symbol
+               if s in mitdb.AAMI_CLASS]
+    counts = tuple(classes.count(c) for c in mitdb.AAMI_NAMES)
+    assert counts == PUBLISHED_DS1[record]

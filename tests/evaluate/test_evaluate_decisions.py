@@ -115,10 +115,6 @@ def test_predicted_classes_of_single_output_binary_probabilities():
       lead_importance.predicted_classes(np.array([[0.2, 0.8], [0.7, 0.3]])), [1, 0])
   np.testing.assert_array_equal(lead_importance.predicted_classes(np.array([2, 0])),
                                 [2, 0])
-  # A single-output model is explained through its one logit.
-  assert lead_importance.attribution_targets(probs, classes) is None
-  np.testing.assert_array_equal(
-      lead_importance.attribution_targets(np.zeros((2, 3)), np.array([2, 1])), [2, 1])
 
 
 class FirstLeadLogit(nn.Module):

@@ -121,7 +121,7 @@ def test_multi_label_macro_metrics_leave_out_absent_labels():
       targets[:, present], scores[:, present], average="macro"))
   assert results["macro_f1"] == pytest.approx(skm.f1_score(
       targets, predicted, average="macro", zero_division=0))
-  assert results["accuracy"] == pytest.approx(
+  assert results["exact_match_accuracy"] == pytest.approx(
       skm.accuracy_score(targets, predicted))
 
 
@@ -150,3 +150,25 @@ def test_regression_metrics_equal_sklearn_and_scipy():
       np.sqrt(skm.mean_squared_error(targets[:, 2], predictions[:, 2])))
   constant = metrics.regression_metrics(np.zeros(10), np.arange(10.0))
   assert np.isnan(constant["pearson_r"])
+
+
+def test_benchmark_decisions_set_the_most_probable_label_when_none_passes():
+  scores = np.array([[0.2, 0.4], [0.7, 0.1], [0.5, 0.5]])
+  decided = metrics.benchmark_decisions(scores, [0.5, 0.5])
+  # Row 2: 0.5 > 0.5 is false for both, so the first maximum is set.
+  np.testing.assert_array_equal(decided, [[0, 1], [1, 0], [1, 0]])
+
+
+def test_challenge_beta_scores_by_hand():
+  targets = np.array([[1, 1], [1, 0], [0, 1], [0, 0]])
+  decided = np.array([[1, 0], [0, 0], [1, 1], [0, 1]])
+  # Weights 1/2, 1, 1, 1 (the unlabelled row counts once).
+  # Label 0: TP 1/2 (row 0), FN 1 (row 1), FP 1 (row 2).
+  # Label 1: FN 1/2 (row 0), TP 1 (row 2), FP 1 (row 3).
+  f0 = 5 * 0.5 / (5 * 0.5 + 1 + 4 * 1)
+  f1 = 5 * 1 / (5 * 1 + 1 + 4 * 0.5)
+  g0 = 0.5 / (0.5 + 1 + 2 * 1)
+  g1 = 1 / (1 + 1 + 2 * 0.5)
+  scores = metrics.challenge_beta_scores(targets, decided)
+  assert scores["f_beta2_macro"] == pytest.approx((f0 + f1) / 2)
+  assert scores["g_beta2_macro"] == pytest.approx((g0 + g1) / 2)

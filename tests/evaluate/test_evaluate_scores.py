@@ -69,12 +69,29 @@ def test_aami_metrics_by_hand():
   assert results["+p/V"] == pytest.approx(20 / (20 + 4))
   assert aami.aami_metrics(labels, predicted, f_as_v_exempt=False)[
       "+p/V"] == pytest.approx(20 / 27)
-  keep = (labels < 4) & (predicted < 4)
+  # True-Q beats are left out; the N beat predicted Q counts as a missed N.
+  assert results["se/N"] == pytest.approx(80 / 91)
+  keep = labels < 4
   kappa = skm.cohen_kappa_score(labels[keep], predicted[keep])
   assert results["kappa"] == pytest.approx(kappa)
   j_index = 10 / 15 + 20 / 25 + 10 / 16 + 20 / 24
   assert results["j_index"] == pytest.approx(j_index)
   assert results["jk_index"] == pytest.approx(0.5 * kappa + j_index / 8)
-  assert results["accuracy"] == pytest.approx(np.trace(four) / four.sum())
+  assert results["accuracy"] == pytest.approx(np.trace(four) /
+                                              confusion[:4].sum())
   np.testing.assert_equal(
       aami.aami_metrics(None, None, confusion=confusion), results)
+
+
+def test_aami_beats_predicted_q_count_against_their_true_class():
+  # 10 true S beats: 5 predicted S, 5 predicted Q (de Chazal et al. 2004
+  # leave out beats whose TRUE class is Q, not those predicted Q).
+  labels = np.array([1] * 10 + [0] * 20)
+  predicted = np.array([1] * 5 + [4] * 5 + [0] * 20)
+  results = aami.aami_metrics(labels, predicted)
+  assert results["se/S"] == pytest.approx(0.5)
+  assert results["+p/S"] == pytest.approx(1.0)
+  assert results["accuracy"] == pytest.approx(25 / 30)
+  # A true-Q beat, whatever it is predicted, changes nothing.
+  with_q = aami.aami_metrics(np.append(labels, 4), np.append(predicted, 1))
+  np.testing.assert_equal(with_q, results)

@@ -67,3 +67,16 @@ def test_lead_importance_bars(tmp_path):
   assert [r["lead"] for r in rows] == ["V5", "II", "I"]
   assert [r["drop_rank"] for r in rows] == [1, 3, 2]
   assert _is_png(plots.plot_lead_importance(rows, tmp_path / "bars.png"), 5_000)
+
+
+def test_inputs_that_are_not_mv_are_labelled_with_their_unit(tmp_path):
+  rng = np.random.default_rng(0)
+  spectrum = rng.standard_normal((87, 33))
+  units = "log STFT magnitude of the window, standard-normalised"
+  path = plots.plot_channels(spectrum, tmp_path / "stft.png", units=units,
+                             attribution=np.abs(spectrum), title="beat 1, STFT input")
+  assert _is_png(path, 20_000)
+  beat = rng.random(187)  # a Kachuee beat: unitless, min-max scaled
+  path = plots.plot_channels(beat, tmp_path / "kachuee.png", units="unitless, [0, 1]",
+                             attribution=beat, channel_names=["MLII"], sample_rate=125)
+  assert _is_png(path, 10_000)

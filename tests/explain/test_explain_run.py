@@ -8,7 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from sklearn import metrics
 
+from cardiojax.explain import attributions
 from cardiojax.explain import lead_importance
 from cardiojax.explain import run
 
@@ -101,3 +103,99 @@ def test_attribution_mass_rows_sum_to_one():
   attrs[1, 0] = [1.0, 1.0, 2.0]
   np.testing.assert_allclose(lead_importance.attribution_mass(attrs),
                              [[0, 1, 0], [0.25, 0.25, 0.5]])
+
+
+class V5Logit(nn.Module):
+  """A single-output binary model (one logit) that looks at lead V5 alone."""
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    del train
+    h = nn.relu(nn.Conv(4, (5,))(x[..., V5:V5 + 1]))
+    return nn.Dense(1)(h.mean(axis=1)), {"conv": h}
+
+
+@dataclasses.dataclass(frozen=True)
+class SigmoidTask:
+  """A single-output binary task: (B,) probabilities of the positive class."""
+  thresholds: tuple = (0.5,)
+  class_names: tuple = ("normal", "abnormal")
+
+  def predict(self, outputs):
+    return jax.nn.sigmoid(outputs[:, 0])
+
+
+def test_single_output_binary_explains_the_decided_class_with_its_sign(setup, tmp_path):
+  _, _, source = setup
+  model = V5Logit()
+  x = np.stack([e["inputs"] for e in source])
+  variables = model.init(jax.random.key(3), jnp.asarray(x[:1]), train=False)
+  logits = np.asarray(model.apply(variables, x, train=False)[0][:, 0])
+  task = SigmoidTask(thresholds=(float(np.median(jax.nn.sigmoid(logits))),))
+  decided = (np.asarray(jax.nn.sigmoid(logits)) >= task.thresholds[0]).astype(int)
+  records = [np.flatnonzero(decided)[0], np.flatnonzero(decided == 0)[0]]
+  summary = run.explain_run(model, variables, task, source, tmp_path, sample_rate=100,
+                            records=records, ig_steps=4, smoothgrad_samples=2)
+  assert [r["explained_class"] for r in summary["records"]] == [1, 0]
+  logit_gradient = np.asarray(attributions.gradient(model, variables, jnp.asarray(x)))
+  for i, record in zip(records, summary["records"]):
+    arrays = np.load(tmp_path / "records" / f"{i:05d}.npz")
+    for name in run.METHOD_TITLES:
+      assert np.all(np.isfinite(arrays[name])), name
+    sign = 1.0 if record["explained_class"] else -1.0  # evidence for the class
+    np.testing.assert_allclose(arrays["gradient"], sign * logit_gradient[i], rtol=1e-5,
+                               atol=1e-7)
+  assert summary["metric"] == "accuracy"
+  assert summary["lead_importance"][0]["lead"] == "V5"
+
+
+class PooledLeads(nn.Module):
+  """Three label logits from every lead: conv, ReLU, mean pooling, dense."""
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    del train
+    h = nn.relu(nn.Conv(6, (3,))(x))
+    return nn.Dense(3)(jnp.concatenate([h.mean(axis=1), x.mean(axis=1)], -1)), {"conv": h}
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiLabelTask:
+  class_names: tuple = ("A", "B", "C")
+
+  def predict(self, outputs):
+    return jax.nn.sigmoid(outputs)
+
+
+def test_multi_label_lead_importance_is_the_macro_auroc_drop(tmp_path):
+  rng = np.random.default_rng(5)
+  x = rng.standard_normal((40, 50, 4)).astype(np.float32)
+  x[:, :, :3] += rng.standard_normal((40, 1, 3)).astype(np.float32)
+  labels = (x[:, :, :3].mean(axis=1) + 0.5 * rng.standard_normal((40, 3)) > 0).astype(
+      np.float32)
+  source = [{"inputs": xi, "targets": yi} for xi, yi in zip(x, labels)]
+  model = PooledLeads()
+  variables = model.init(jax.random.key(0), jnp.asarray(x[:1]), train=False)
+  summary = run.explain_run(model, variables, MultiLabelTask(), source, tmp_path,
+                            sample_rate=50, records=[0], lead_names=("I", "II", "III", "V1"),
+                            ig_steps=2, smoothgrad_samples=2)
+  assert summary["metric"] == "macro AUROC"
+
+  def macro_auroc(inputs):
+    probs = np.asarray(jax.nn.sigmoid(model.apply(variables, inputs, train=False)[0]))
+    return metrics.roc_auc_score(labels, probs, average="macro")
+
+  base = macro_auroc(x)
+  by_hand = {}
+  for c, name in enumerate(("I", "II", "III", "V1")):
+    flat = x.copy()
+    flat[:, :, c] = 0.0
+    by_hand[name] = base - macro_auroc(flat)
+  drops = {row["lead"]: row["drop"] for row in summary["lead_importance"]}
+  assert drops == pytest.approx(by_hand, abs=1e-6)
+  assert len({round(d, 6) for d in drops.values()}) == 4  # no ties
+  table = json.loads((tmp_path / "lead_importance.json").read_text())
+  assert table["metric"] == "macro AUROC"
+  assert "macro AUROC drop when flattened" in (tmp_path / "lead_importance.md").read_text()
+  assert lead_importance.decision_agreement(
+      np.array([[0.9, 0.2], [0.3, 0.6]]), np.array([[1, 0], [1, 1]])) == 0.75

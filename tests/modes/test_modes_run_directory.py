@@ -67,7 +67,7 @@ def test_predict_and_explain_without_the_corpus(trained, shared_data, name):
   assert np.all(np.isfinite(predictions))
   assert np.all((predictions >= 0) & (predictions <= 1))
   if name == "ptbxl":
-    assert predictions.shape == (1, 5)
+    assert predictions.shape == (7, 5)  # 2.5 s windows every 1.25 s of 10 s
     assert document["preparation"]["samples_dropped"] == 0
   else:  # one prediction per detected beat of the 30 min record
     assert 2200 <= len(predictions) <= 2350
@@ -111,18 +111,20 @@ def test_saved_contract_rebuilds_the_training_inputs_bit_for_bit(
   assert dataclasses.replace(splits.contract, task_kind=contract.task_kind,
                              label_names=contract.label_names,
                              task_statistics=contract.task_statistics,
-                             aggregation="max") == contract
-  source = splits.sources["validation"]
-  fs = source.fs
-  for index in range(3):
-    expected = source[index]["inputs"]
+                             aggregation="max",
+                             thresholds=contract.thresholds) == contract
+  source = splits.sources["validation"]  # the windows that score each record
+  records = source.records
+  for record in range(3):
+    expected = np.stack([source[i]["inputs"] for i in
+                         np.flatnonzero(source.window_record == record)])
     got = datasets.corpus("ptbxl").prepare_record(
-        contract, source.ecg(index), fs, leads.STANDARD_12).inputs[0]
+        contract, source.ecg(record), records.fs, leads.STANDARD_12).inputs
     np.testing.assert_array_equal(got, expected)
   # The same validation record read from its WFDB file, with its leads
   # renamed in lower case and permuted: the same tensor.
-  split, row = source.refs[0]
-  ecg_id = int(source.data_sources[split][row]["ecg_id"])
+  split, row = records.refs[0]
+  ecg_id = int(records.data_sources[split][row]["ecg_id"])
   record = files.read_record_file(
       shared_data / f"ptbxl/records100/00000/{ecg_id:05d}_lr.hea")
   order = np.random.default_rng(0).permutation(12)

@@ -1,0 +1,1 @@
+"""Study configs (`python -m cardiojax.main --mode=study --config=...`)."""
