@@ -43,7 +43,6 @@ from sklearn import linear_model
 
 from cardiojax import experiment as experiment_lib
 from cardiojax import predictor
-from cardiojax.evaluate import report
 from cardiojax.input import contract as contract_lib
 from cardiojax.studies import members
 from cardiojax.studies import scoring
@@ -319,16 +318,10 @@ def run(config, workdir) -> dict:
       "thresholds": "fitted on each column's validation predictions (binary, "
                     "multi-label); argmax for multi-class",
       "test examples": len(combined["average"]["test"].targets),
-      "confidence intervals": (
-          f"95% percentile bootstrap resampling the corpus's clusters, "
-          f"{study.bootstrap_samples} resamples, seed {study.bootstrap_seed}"),
+      "confidence intervals": scoring.interval_protocol(study),
   }
-  json_path, md_path = report.write_results(workdir, results, protocol)
-  plot = scoring.plot_intervals(
-      workdir / "ensemble.png", list(results),
-      {f"test {scoring.metric_label(metric)}":
-       [results[name][metric] for name in results] for metric in study.metrics},
-      title="members and their ensembles")
-  return {"results": results, "results_json": str(json_path),
-          "results_md": str(md_path), "plot": str(plot),
+  written = scoring.write_table(workdir, results, protocol,
+                                plot_name="ensemble.png", metrics=study.metrics,
+                                title="members and their ensembles")
+  return {"results": results, **written,
           "stacker": json.loads((workdir / "stacker.json").read_text())}

@@ -46,7 +46,6 @@ from sklearn import pipeline
 from sklearn import preprocessing
 
 from cardiojax import datasets
-from cardiojax.evaluate import report
 from cardiojax.studies import features as features_lib
 from cardiojax.studies import members
 from cardiojax.studies import scoring
@@ -208,19 +207,15 @@ def run(config, workdir) -> dict:
   results = score_columns(task, outputs, study)
   protocol = _protocol(config, splits, deep["test"], names,
                        {split: len(targets[split]) for split in SPLITS})
-  json_path, md_path = report.write_results(workdir, results, protocol)
-  plot = scoring.plot_intervals(
-      workdir / "expert_vs_deep.png", list(results),
-      {f"test {scoring.metric_label(metric)}":
-       [results[column][metric] for column in results]
-       for metric in study.plot_metrics},
+  written = scoring.write_table(
+      workdir, results, protocol, plot_name="expert_vs_deep.png",
+      metrics=study.plot_metrics,
       title=f"expert features vs deep model, {config.base.data.name} test "
             f"(95% intervals)")
   return {"results": {column: {metric: values[metric]
                                for metric in study.plot_metrics}
                       for column, values in results.items()},
-          "results_json": str(json_path), "results_md": str(md_path),
-          "features": str(workdir / FEATURES_FILE), "plot": str(plot)}
+          **written, "features": str(workdir / FEATURES_FILE)}
 
 
 def _protocol(config, splits, test: members.SplitOutputs, names,
@@ -247,8 +242,6 @@ def _protocol(config, splits, test: members.SplitOutputs, names,
       "deep model": (f"{config.base.model.name}, member run "
                      f"{DEEP_MEMBER}/ (config.base), best checkpoint"),
       "thresholds": "fitted on validation for every column, applied to test",
-      "confidence intervals": (
-          f"95% percentile bootstrap resampling whole {unit}s "
-          f"({len(np.unique(test.clusters))} in test), "
-          f"{study.bootstrap_samples} resamples, seed {study.bootstrap_seed}"),
+      "confidence intervals": scoring.interval_protocol(
+          study, f"whole {unit}s ({len(np.unique(test.clusters))} in test)"),
   }

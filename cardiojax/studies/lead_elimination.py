@@ -236,10 +236,7 @@ def run(config, workdir) -> dict:
                          "score; ties go to the earlier lead"),
       "elimination order": ", ".join(order),
       "leads left": ", ".join(steps[-1]["leads"]),
-      "confidence intervals": (
-          f"95% percentile bootstrap of test metrics resampling the corpus's "
-          f"clusters, {study.bootstrap_samples} resamples, seed "
-          f"{study.bootstrap_seed}"),
+      "confidence intervals": scoring.interval_protocol(study),
   }
   for step in steps:
     protocol[f"{len(step['leads'])} leads"] = (

@@ -226,9 +226,7 @@ def run(config, workdir) -> dict:
       "reconstruction metrics": "Pearson r per record along time and RMSE "
                                 "(mV) of each missing lead, on the "
                                 "reconstruction member's test split",
-      "confidence intervals": (
-          f"95% percentile bootstrap resampling the corpus's clusters, "
-          f"{study.bootstrap_samples} resamples, seed {study.bootstrap_seed}"),
+      "confidence intervals": scoring.interval_protocol(study),
   }
   json_path, md_path = report.write_results(workdir, results, protocol)
   plot = scoring.plot_intervals(

@@ -11,7 +11,9 @@
 - `Cache`: a study's finished scoring steps in one JSON file of the study
   folder, written atomically, valid only for the config that made it, so a
   rerun recomputes nothing finished.
-- `plot_metric_vs_leads` and `plot_intervals`: the studies' figures.
+- `plot_metric_vs_leads` and `plot_intervals`: the studies' figures;
+  `interval_protocol` and `write_table`: the results.md/json of a table of
+  members with its intervals plot.
 """
 
 import json
@@ -24,6 +26,7 @@ import numpy as np
 
 from cardiojax.evaluate import bootstrap
 from cardiojax.evaluate import plots
+from cardiojax.evaluate import report
 from cardiojax.train import loop
 from cardiojax.train import rundir
 
@@ -289,3 +292,24 @@ def plot_intervals(path, names: Sequence[str],
     ax.grid(alpha=0.3, axis="x")
   fig.suptitle(title)
   return plots.save(fig, path)
+
+
+def interval_protocol(study, unit: str = "the corpus's clusters") -> str:
+  """The protocol line of a study's intervals (`study.bootstrap_*`)."""
+  return (f"95% percentile bootstrap resampling {unit}, "
+          f"{study.bootstrap_samples} resamples, seed {study.bootstrap_seed}")
+
+
+def write_table(workdir: pathlib.Path, results, protocol, *, plot_name: str,
+                metrics: Sequence[str], title: str) -> dict[str, str]:
+  """results.json, results.md and `plot_name` (`plot_intervals` of
+  `metrics`, one row per column of `results`) in `workdir`; their paths as
+  'results_json', 'results_md' and 'plot'."""
+  json_path, md_path = report.write_results(workdir, results, protocol)
+  plot = plot_intervals(
+      workdir / plot_name, list(results),
+      {f"test {metric_label(metric)}":
+       [results[column][metric] for column in results] for metric in metrics},
+      title=title)
+  return {"results_json": str(json_path), "results_md": str(md_path),
+          "plot": str(plot)}

@@ -22,7 +22,6 @@ scores, computed once), results.json / results.md (a column per member) and
 
 import pathlib
 
-from cardiojax.evaluate import report
 from cardiojax.studies import members
 from cardiojax.studies import scoring
 
@@ -82,16 +81,10 @@ def run(config, workdir) -> dict:
                  "base on all its leads",
       "thresholds": "fitted on each member's validation predictions, "
                     "applied unchanged to test",
-      "confidence intervals": (
-          f"95% percentile bootstrap resampling the corpus's clusters, "
-          f"{study.bootstrap_samples} resamples, seed {study.bootstrap_seed}"),
+      "confidence intervals": scoring.interval_protocol(study),
   }
-  json_path, md_path = report.write_results(workdir, results, protocol)
-  plot = scoring.plot_intervals(
-      workdir / "single_lead.png", list(results),
-      {f"test {scoring.metric_label(metric)}":
-       [results[column][metric] for column in results]
-       for metric in study.metrics},
+  written = scoring.write_table(
+      workdir, results, protocol, plot_name="single_lead.png",
+      metrics=study.metrics,
       title=f"single leads against all leads, {config.base.data.name}")
-  return {"results": results, "results_json": str(json_path),
-          "results_md": str(md_path), "plot": str(plot)}
+  return {"results": results, **written}
