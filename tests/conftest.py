@@ -6,6 +6,7 @@ data-parallel tests) and a persistent compilation cache outside the clone.
 NaN gradients for the ResNets of the zoo on XLA:CPU, so it is not used.)
 """
 
+import importlib
 import os
 import pathlib
 
@@ -41,3 +42,39 @@ def shared_data() -> pathlib.Path:
       pytest.fail(message)
     pytest.skip(message)
   return root
+
+
+class SmokeRuns:
+  """Smoke runs (`configs/<name>.py:smoke`) trained once per test session.
+
+  `workdir(name)` trains the run on first use (one validation, one
+  checkpoint) and returns its run directory; `config(name)` is a fresh copy
+  of its config, reading the same prepared data. Tests share the runs: they
+  read them and write only their own outputs (predictions/, explain/).
+  """
+
+  def __init__(self, root: pathlib.Path):
+    self.root = root
+    self._workdirs = {}
+
+  def config(self, name: str):
+    config = importlib.import_module(f"configs.{name}").get_config("smoke")
+    config.data.data_dir = str(self.root / "tfds")
+    config.train.eval_every = config.train.num_steps
+    return config
+
+  def workdir(self, name: str) -> pathlib.Path:
+    if name not in self._workdirs:
+      from cardiojax import modes  # pylint: disable=g-import-not-at-top
+      workdir = self.root / name
+      modes.run(self.config(name), mode="train", workdir=str(workdir),
+                config_path=f"configs/{name}.py:smoke")
+      self._workdirs[name] = workdir
+    return self._workdirs[name]
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory, shared_data) -> SmokeRuns:
+  """The session's `SmokeRuns` (the smoke configs read the shared data)."""
+  del shared_data
+  return SmokeRuns(tmp_path_factory.mktemp("smoke_runs"))

@@ -22,9 +22,19 @@ with 95% bootstrap intervals (each beat its own cluster: the CSVs carry no
 record ids). Context: CVxTz's single model reaches 98.5 % accuracy and 0.915
 macro F1 on mitbih_test.csv (PUBLISHED_RESULTS.md §1).
 
-Measured on the shared sample, `:smoke` with 2,000 steps per member
-(--config.members.NAME.train.num_steps=2000 for each NAME; 70 s on 2 CPU
-cores): test accuracy (10 beats) resnet_seed0 0.70 [0.40, 0.90],
+Measured on the shared sample, `:smoke` with 2,000 steps per member (70 s
+on 2 CPU cores):
+
+    args=; for m in resnet_seed0 resnet_seed1 bilstm_seed2; do
+      args="$args --config.members.$m.train.num_steps=2000
+        --config.members.$m.train.eval_every=250
+        --config.members.$m.train.log_every=250
+        --config.members.$m.optimizer.warmup_steps=100"; done
+    python -m cardiojax.main --mode=study \
+        --config=configs/studies/ensemble.py:smoke $args \
+        --config.study.bootstrap_samples=1000 --workdir=/tmp/ensemble
+
+test accuracy (10 beats) resnet_seed0 0.70 [0.40, 0.90],
 resnet_seed1 0.50, bilstm_seed2 0.30, average 0.60, stacking 0.70
 [0.40, 0.90]; validation accuracy (100 beats) 0.83, 0.81, 0.57, average 0.84.
 """

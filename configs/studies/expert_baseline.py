@@ -21,6 +21,28 @@ AUROC 0.891 / mean F1 0.743 (their best classifier) against the ResNet-34's
 should lead by a margin well outside the intervals; our features are fewer
 (rhythm, QRS and ST measurements rather than their per-lead signal
 statistics and wavelet coefficients).
+
+Measured on the 400 shared PTB-XL records (275 / 62 / 53; intervals over 46
+test patients) with a widened xresnet1d18 trained 400 steps:
+
+    python -m cardiojax.main --mode=study \
+        --config=configs/studies/expert_baseline.py:ptbxl,smoke \
+        --config.base.model.stem_features='(16,16,32)' \
+        --config.base.model.features='(32,64,128,128)' \
+        --config.base.model.head_hidden='(64,)' \
+        --config.base.train.batch_size=32 \
+        --config.base.train.eval_batch_size=64 \
+        --config.base.train.num_steps=400 --config.base.train.eval_every=50 \
+        --config.base.optimizer.warmup_steps=120 \
+        --config.base.train.monitor=macro_auroc \
+        --config.base.train.monitor_mode=max \
+        --config.base.data.normalization_records=0 \
+        --config.study.bootstrap_samples=1000 --workdir=/tmp/expert_ptbxl
+
+macro AUROC: logistic regression 0.755 [0.645, 0.869], random forest 0.862
+[0.788, 0.930], gradient boosting 0.830 [0.740, 0.911], MLP 0.676 [0.459,
+0.845], xresnet1d18 0.789 [0.713, 0.871]: with 275 training records the
+expert features match a small deep model; the intervals overlap.
 """
 
 import ml_collections

@@ -5,7 +5,6 @@ and MIT-BIH beats (a single-sigmoid binary model). Every figure that explain
 saves is caught as it is saved, and its line data read back.
 """
 
-import importlib
 import pathlib
 
 import matplotlib.figure
@@ -14,7 +13,6 @@ import pytest
 import wfdb
 
 from cardiojax import datasets
-from cardiojax import modes
 from cardiojax import predictor
 from cardiojax.explain import attributions
 from cardiojax.input import contract as contract_lib
@@ -27,27 +25,16 @@ METHODS = ("gradient", "gradient_x_input", "smoothgrad", "integrated_gradients",
            "occlusion", "grad_cam")
 
 
-def _config(name, data_dir):
-  config = importlib.import_module(f"configs.{name}").get_config("smoke")
-  config.data.data_dir = str(data_dir)
-  config.train.eval_every = config.train.num_steps
-  config.explain.ig_steps = 4
-  config.explain.smoothgrad_samples = 2
-  config.explain.max_importance_examples = 2
-  return config
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, shared_data):
-  """name -> (config, workdir) of a trained smoke run."""
-  del shared_data  # the smoke configs read it
-  root = tmp_path_factory.mktemp("runs")
+def runs(smoke_runs):
+  """name -> (config with quick explain settings, workdir) of a smoke run."""
   trained = {}
   for name in RUNS:
-    config = _config(name, root / "tfds")
-    modes.run(config, mode="train", workdir=str(root / name),
-              config_path=f"configs/{name}.py:smoke")
-    trained[name] = (config, root / name)
+    config = smoke_runs.config(name)
+    config.explain.ig_steps = 4
+    config.explain.smoothgrad_samples = 2
+    config.explain.max_importance_examples = 2
+    trained[name] = (config, smoke_runs.workdir(name))
   return trained
 
 

@@ -9,7 +9,6 @@ pipeline builds.
 """
 
 import dataclasses
-import importlib
 import json
 import pathlib
 
@@ -26,10 +25,7 @@ RUNS = {"beats_mitdb": "mitdb/100.hea",
         "ptbxl": "ptbxl/records100/00000/00001_lr.hea"}
 
 
-def _config(name, data_dir):
-  config = importlib.import_module(f"configs.{name}").get_config("smoke")
-  config.data.data_dir = str(data_dir)
-  config.train.eval_every = config.train.num_steps
+def _with_quick_explain(config):
   config.explain.ig_steps = 4
   config.explain.smoothgrad_samples = 2
   config.explain.max_importance_examples = 3
@@ -37,20 +33,16 @@ def _config(name, data_dir):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, shared_data):
-  """name -> (workdir, config with the corpus out of reach)."""
-  del shared_data  # the smoke configs read it
-  root = tmp_path_factory.mktemp("runs")
+def trained(smoke_runs, tmp_path_factory):
+  """name -> (workdir, config with the corpus out of reach, config)."""
+  empty = tmp_path_factory.mktemp("empty")
+  (empty / "raw").mkdir()
   runs = {}
   for name in RUNS:
-    config = _config(name, root / "tfds")
-    workdir = root / name
-    modes.run(config, mode="train", workdir=str(workdir),
-              config_path=f"configs/{name}.py:smoke")
-    absent = _config(name, root / "empty_tfds")
-    (root / "empty_raw").mkdir(exist_ok=True)
-    absent.data.manual_dir = str(root / "empty_raw")
-    runs[name] = (workdir, absent, config)
+    absent = _with_quick_explain(smoke_runs.config(name))
+    absent.data.data_dir = str(empty / "tfds")
+    absent.data.manual_dir = str(empty / "raw")
+    runs[name] = (smoke_runs.workdir(name), absent, smoke_runs.config(name))
   return runs
 
 

@@ -4,7 +4,6 @@ Three smoke runs are trained once (CPSC 2018, PTB-XL, MIT-BIH beats); every
 input below is made in the test from the shared records.
 """
 
-import importlib
 import json
 import pathlib
 import subprocess
@@ -28,18 +27,8 @@ RUNS = ("cpsc2018_resnet34", "ptbxl", "beats_mitdb")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, shared_data):
-  del shared_data  # the smoke configs read it
-  root = tmp_path_factory.mktemp("runs")
-  workdirs = {}
-  for name in RUNS:
-    config = importlib.import_module(f"configs.{name}").get_config("smoke")
-    config.data.data_dir = str(root / "tfds")
-    config.train.eval_every = config.train.num_steps
-    workdirs[name] = root / name
-    modes.run(config, mode="train", workdir=str(workdirs[name]),
-              config_path=f"configs/{name}.py:smoke")
-  return workdirs
+def runs(smoke_runs):
+  return {name: smoke_runs.workdir(name) for name in RUNS}
 
 
 @pytest.fixture(scope="module")

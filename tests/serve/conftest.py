@@ -1,12 +1,10 @@
 """Fixtures of the viewer's tests: smoke runs, live servers, shared records.
 
-`serve_runs` trains configs/ptbxl.py:smoke and configs/beats_mitdb.py:smoke
-once for both test modules (session scope: training both takes most of the
-tests' time); `start_server(app)` serves an application with uvicorn
+`serve_runs` are the session's smoke runs of configs/ptbxl.py and
+configs/beats_mitdb.py (`smoke_runs` of tests/conftest.py); `start_server(app)` serves an application with uvicorn
 on a free port of 127.0.0.1 in a background thread (stopped with the module).
 """
 
-import importlib
 import socket
 import threading
 import time
@@ -14,23 +12,12 @@ import time
 import pytest
 import uvicorn
 
-from cardiojax import modes
 
 
 @pytest.fixture(scope="session")
-def serve_runs(tmp_path_factory, shared_data) -> dict:
+def serve_runs(smoke_runs) -> dict:
   """name -> workdir of the smoke runs 'ptbxl' and 'beats_mitdb'."""
-  del shared_data  # the smoke configs read it
-  root = tmp_path_factory.mktemp("runs")
-  workdirs = {}
-  for name in ("ptbxl", "beats_mitdb"):
-    config = importlib.import_module(f"configs.{name}").get_config("smoke")
-    config.data.data_dir = str(root / "tfds")
-    config.train.eval_every = config.train.num_steps
-    workdirs[name] = root / name
-    modes.run(config, mode="train", workdir=str(workdirs[name]),
-              config_path=f"configs/{name}.py:smoke")
-  return workdirs
+  return {name: smoke_runs.workdir(name) for name in ("ptbxl", "beats_mitdb")}
 
 
 @pytest.fixture(scope="session")

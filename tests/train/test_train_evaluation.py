@@ -29,13 +29,10 @@ def _config(name, tmp_path_factory, variant="smoke"):
 
 
 @pytest.fixture(scope="module")
-def ptbxl_run(tmp_path_factory, shared_data):
-  del shared_data  # the smoke config reads it
-  config = _config("ptbxl", tmp_path_factory)
-  workdir = tmp_path_factory.mktemp("ptbxl")
-  evaluation = modes.run(config, mode="train", workdir=str(workdir),
-                         config_path="configs/ptbxl.py:smoke")
-  return config, workdir, evaluation
+def ptbxl_run(smoke_runs):
+  workdir = smoke_runs.workdir("ptbxl")
+  evaluation = json.loads((workdir / "evaluation.json").read_text())
+  return smoke_runs.config("ptbxl"), workdir, evaluation
 
 
 def test_end_of_training_and_eval_mode_give_the_same_numbers(ptbxl_run):
