@@ -22,6 +22,8 @@ setuptools.setup(
     package_data={"cardiojax.serve": [
         "static/*.html", "static/*.css", "static/*.svg", "static/js/*.js",
         "static/fonts/*", "messages/*.json"]},
+    license="Apache-2.0",
+    license_files=["LICENSE"],
     python_requires=">=3.11",
     install_requires=[
         "jax[cpu]==0.10.2",
@@ -41,13 +43,26 @@ setuptools.setup(
         "matplotlib>=3.8",
         "tqdm>=4.66",
         "scikit-learn>=1.5",  # classical baselines and stacking (cardiojax.studies).
+        "tensorboardX==2.6.5",  # TensorBoard event files without TensorFlow.
+        "pooch==1.9.0",  # corpus downloads, checksums verified (cardiojax prepare).
+        "requests>=2.31",  # pooch's transport; the Range-resuming downloader uses it.
     ],
+    entry_points={"console_scripts": ["cardiojax=cardiojax.cli:main"]},
     extras_require={
+        # GPU: jax with the CUDA 12 wheels (pip install -e '.[cuda12]').
+        "cuda12": ["jax[cuda12]==0.10.2"],
+        # the API reference imports every module, the viewer's too.
+        "docs": ["pdoc==16.0.0", "jupytext==1.19.6", "nbclient==0.11.0",
+                 "ipykernel==7.4.0", "fastapi==0.165.0", "uvicorn==0.54.0",
+                 "python-multipart==0.0.34"],
         "viewer": ["fastapi==0.165.0", "uvicorn==0.54.0",
                    "python-multipart==0.0.34"],
         "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "import-linter==2.17",
                  "fastapi==0.165.0", "uvicorn==0.54.0", "python-multipart==0.0.34",
-                 "httpx==0.28.1", "selenium==4.51.0"],
+                 "httpx==0.28.1", "selenium==4.51.0",
+                 # the API reference and the executed tutorials (tests/test_docs.py)
+                 "pdoc==16.0.0", "jupytext==1.19.6", "nbclient==0.11.0",
+                 "ipykernel==7.4.0"],
         "torch": ["torch==2.13.0"],
     },
 )

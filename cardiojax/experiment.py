@@ -12,6 +12,7 @@ import pathlib
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from cardiojax import datasets
@@ -57,14 +58,15 @@ class Experiment:
     return sharding.replicated(self.mesh)
 
 
-def build_model(model_config):
-  """The model `config.model.name` (a `models.MODELS` key), other fields as kwargs."""
+def build_model(model_config, dtype=jnp.float32):
+  """The model `config.model.name` (a `models.MODELS` key), other fields as kwargs,
+  computing in `dtype` (its parameters are float32 either way)."""
   fields = dict(model_config)
   name = fields.pop("name")
   if name not in models.MODELS:
     raise ValueError(f"config.model.name: unknown model {name!r}; expected one "
                      f"of {sorted(models.MODELS)}")
-  return models.MODELS[name](**fields)
+  return models.MODELS[name](**fields, dtype=dtype)
 
 
 def _make_task(config, class_names):
@@ -104,7 +106,9 @@ def _assemble(config, contract, splits, task) -> Experiment:
   if config.train.batch_size % jax.device_count():
     raise ValueError(f"config.train.batch_size={config.train.batch_size} must "
                      f"be a multiple of the {jax.device_count()} devices")
-  model = build_model(config.model)
+  # Runs saved before compute_dtype existed computed in float32.
+  dtype_name = config.train.get("compute_dtype", "float32")
+  model = build_model(config.model, state_lib.compute_dtype(dtype_name))
   mesh = sharding.data_mesh()
   tx, schedule = optim.make_optimizer(config.optimizer, config.train.num_steps)
   tx = transfer.freeze(tx, config.transfer)

@@ -18,7 +18,7 @@ from configs import common
 
 
 def get_config(variant: str = ""):
-  _, options = common.parse_variant(f"configs/activation_map.py", variant,
+  _, options = common.parse_variant("configs/activation_map.py", variant,
                                     ("quick",))
   config = common.base_config()
   config.data = common.intracardiac_data("activation_times")

@@ -19,12 +19,14 @@ import tempfile
 import ml_collections
 from ml_collections import config_dict
 
+from cardiojax.datasets import paths
+
 
 def data_dir() -> str:
-  """Where corpora are prepared (once) and read: $CARDIOJAX_DATA_DIR or
-  ~/cardiojax_data/tfds."""
-  return os.environ.get("CARDIOJAX_DATA_DIR") or str(
-      pathlib.Path.home() / "cardiojax_data" / "tfds")
+  """Where corpora are prepared (once) and read: the prepared-data root,
+  $CARDIOJAX_DATA_DIR or ~/cardiojax_data/tfds
+  (`cardiojax.datasets.paths.data_root`; `cardiojax prepare` writes there)."""
+  return paths.data_root()
 
 
 def shared_data(corpus: str = "") -> str:
@@ -84,6 +86,7 @@ def smoke_train(config, *, batch_size: int, eval_batch_size: int,
   config.train.eval_every = num_steps // 2
   config.train.early_stopping_patience = 0
   config.optimizer.warmup_steps = warmup_steps
+  config.eval.bootstrap_samples = 100  # intervals of a smoke run mean nothing
   if monitor_loss:
     config.train.monitor = "loss"
     config.train.monitor_mode = "min"
@@ -104,6 +107,9 @@ def base_config() -> ml_collections.ConfigDict:
   config.train.monitor = "loss"         # a validation metric
   config.train.monitor_mode = "min"     # or "max"
   config.train.early_stopping_patience = 0  # evaluations; 0 = never stop early
+  # Model computation: 'float32' or 'bfloat16' (mixed precision: parameters,
+  # optimizer state and BatchNorm statistics stay float32).
+  config.train.compute_dtype = "float32"
 
   config.optimizer = ml_collections.ConfigDict()
   config.optimizer.name = "adam"        # adam | adamw | sgd

@@ -4,11 +4,12 @@
 
 12-lead ECG (500 ms at 1 kHz) -> Vm of 75 sites x 500 ms with a U-Net and a
 site-conditioned decoder (`ecg_to_vm`), MSE on standardised Vm. Splits are by
-simulated heart (8 train, 1 validation, 1 test). About 13 minutes on 2 idle
-CPU cores (0.6 s a step; the run measured below took 26 minutes on cores
-shared with other jobs). Expect a validation Vm MSE about 3.7x below the
-naive baseline (the training-mean Vm trace at every site; measured: 156 vs
-584 mV^2 validation, 180 vs 667 mV^2 test): see workdir/evaluation.json
+simulated heart (8 train, 1 validation, 1 test). About 11.5 minutes on 2 idle
+CPU cores (1200 steps at 0.55 s, then the scoring; 2.9 GB peak memory; measured
+2026-12-01 with /usr/bin/time -v). Expect a Vm MSE about 3.7x below the naive
+baseline (the training-mean Vm trace at every site; measured: 158 vs 584 mV^2
+validation, 181 vs 667 mV^2 test), printed at the end and written to
+workdir/results.md and workdir/evaluation.json
 (`model.mse` vs `naive_baseline.mse`). `:quick` (a few minutes) is the test
 suite's learning check; `:smoke` runs in seconds.
 """
@@ -17,7 +18,7 @@ from configs import common
 
 
 def get_config(variant: str = ""):
-  _, options = common.parse_variant(f"configs/seq2seq.py", variant,
+  _, options = common.parse_variant("configs/seq2seq.py", variant,
                                     ("quick",))
   config = common.base_config()
   config.data = common.intracardiac_data("vm")

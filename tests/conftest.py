@@ -1,7 +1,8 @@
 """Test set-up shared by every test module.
 
 Runs before JAX initialises: CPU only, 4 virtual CPU devices (for the
-data-parallel tests) and a persistent compilation cache outside the clone.
+data-parallel tests) and the persistent compilation cache that runs use
+(`cardiojax.train.compilation_cache`, outside the clone).
 (`--xla_backend_optimization_level=0` would halve compile times, but it gave
 NaN gradients for the ResNets of the zoo on XLA:CPU, so it is not used.)
 """
@@ -16,13 +17,11 @@ os.environ["XLA_FLAGS"] = " ".join([
     "--xla_force_host_platform_device_count=4",
 ]).strip()
 
-import jax  # noqa: E402  (must follow the environment set-up above)
-import pytest  # noqa: E402
+import pytest  # noqa: E402  (this and below follow the environment set-up)
 
-jax.config.update(
-    "jax_compilation_cache_dir",
-    os.path.expanduser("~/.cache/cardiojax/jax_compilation_cache"))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+from cardiojax.train import compilation_cache  # noqa: E402
+
+compilation_cache.enable()  # the folder a run uses ($CARDIOJAX_COMPILATION_CACHE)
 
 _DEFAULT_SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

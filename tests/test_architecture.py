@@ -11,8 +11,9 @@ import pathlib
 from importlinter import cli
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-LAYERS = ["main", "modes", "studies | serve", "predictor", "experiment", "train", "tasks", "datasets",
-          "explain", "evaluate", "input", "simulate | models", "signal"]
+LAYERS = ["cli", "main", "modes", "config_names", "studies | serve", "predictor", "experiment",
+          "train", "tasks", "datasets", "explain", "evaluate", "input", "simulate | models",
+          "signal"]
 
 
 def test_contract_names_every_layer_and_package():

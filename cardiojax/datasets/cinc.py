@@ -209,16 +209,18 @@ class Cinc(tfds.core.GeneratorBasedBuilder):
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Put the challenge's databases (.hea + .mat/.dat records, one "
-      "sub-folder per database, any depth below) in manual_dir, and pass "
-      "CincConfig(label_map_dir=...) naming the folder of "
-      "dx_mapping_scored.csv and weights.csv.")
+      "a folder of the PhysioNet/CinC 2020-21 challenge databases from "
+      "https://physionet.org/content/challenge-2021/ (.hea + .mat/.dat "
+      "records, one sub-folder per database, any depth), with "
+      "--config.data.label_map_dir naming the folder of dx_mapping_scored.csv"
+      " and weights.csv")
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config
     if not isinstance(config, CincConfig) or not config.label_map_dir:
-      raise ValueError(f"config: {config}; expected a CincConfig with "
-                       "label_map_dir (the challenge's label tables folder)")
+      raise ValueError("--config.data.label_map_dir is not set; pass the "
+                       "folder of the challenge's label tables "
+                       "(dx_mapping_scored.csv and weights.csv)")
     label_map = read_label_map(config.label_map_dir)
     scalar = tfds.features.Scalar
     return tfds.core.DatasetInfo(
@@ -258,7 +260,7 @@ class Cinc(tfds.core.GeneratorBasedBuilder):
                          f"{records[hea.stem]}.hea")
       records[hea.stem] = hea.with_suffix("")
     if not records:
-      raise FileNotFoundError(f"{root}: no .hea records found; "
+      raise FileNotFoundError(f"{root}: no .hea records found; expected "
                               f"{self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
     self.info.metadata["num_records"] = len(records)
     return {"train": self._generate_examples(root, records)}

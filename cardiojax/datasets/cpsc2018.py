@@ -225,7 +225,7 @@ class Cpsc2018Config(tfds.core.BuilderConfig):
 class Cpsc2018(tfds.core.GeneratorBasedBuilder):
   """CPSC 2018; see the module docstring for the input contract."""
   # What the corpus folder holds at its top (`prepared.check_manual_dir`).
-  MANUAL_DIR_MARKERS = ("REFERENCE.csv", "*.hea")
+  MANUAL_DIR_MARKERS = ("REFERENCE.csv", "A*.hea")
   CORPUS_NAME = "CPSC 2018"
 
   VERSION = tfds.core.Version("1.0.0")
@@ -237,9 +237,10 @@ class Cpsc2018(tfds.core.GeneratorBasedBuilder):
                      description="PhysioNet/CinC 2020/2021 WFDB form"),
   ]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "'original': put the CPSC 2018 training set (.mat files, any "
-      "sub-folders) and REFERENCE.csv (at the root) in manual_dir. 'cinc': "
-      "put the PhysioNet/CinC Challenge .hea/.mat records in manual_dir.")
+      "the CPSC 2018 training set from http://2018.icbeb.org/Challenge.html "
+      "(the .mat files in any sub-folders and REFERENCE.csv at the top), or "
+      "with --config.data.builder_config=cinc its PhysioNet/CinC 2020-21 "
+      "form (A*.hea/.mat records)")
 
   def _info(self) -> tfds.core.DatasetInfo:
     return tfds.core.DatasetInfo(

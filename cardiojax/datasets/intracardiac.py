@@ -153,11 +153,10 @@ class Intracardiac(tfds.core.GeneratorBasedBuilder):
   BUILDER_CONFIGS = [IntracardiacConfig(
       name="llnl", source="llnl", description="the LLNL files in manual_dir")]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Download the LLNL 'Dataset of Simulated Intracardiac Transmembrane "
-      "Voltage Recordings and ECG Signals' (doi:10.6075/J0SN094N), or write "
-      "simulated files with cardiojax.simulate.intracardiac.write_llnl_files, "
-      "and pass the folder holding the data_hearts_dd_0p2*/ folders as "
-      "DownloadConfig(manual_dir=...).")
+      "the folder holding the data_hearts_dd_0p2*/ folders of the LLNL "
+      "'Dataset of Simulated Intracardiac Transmembrane Voltage Recordings "
+      "and ECG Signals' (doi:10.6075/J0SN094N), or of files written by "
+      "cardiojax.simulate.intracardiac.write_llnl_files")
 
   def _info(self) -> tfds.core.DatasetInfo:
     return tfds.core.DatasetInfo(
@@ -267,13 +266,69 @@ def _builder(data_config):
       needs_manual_dir=False)
 
 
+# Examples decoded at once while reading a split (about 45 MB of signals).
+_READ_CHUNK = 256
+
+
 def _read_split(builder, split: str, target_key: str) -> dict[str, np.ndarray]:
-  """The split's examples in sample order: by sample id (simulated: the
-  simulator's index), then folder (LLNL: ids are unique per folder)."""
-  columns = prepared.read_all(builder.as_data_source(split),
-                              ("ecg", target_key, "folder", "sample_id"))
+  """Every example of a builder split in file order: 'ecg', `target_key`,
+  'folder' and 'sample_id', the signals written into arrays allocated once
+  (the memory of the data and one chunk, not of three copies)."""
+  data_source = builder.as_data_source(split)
+  features = builder.info.features
+  columns = {key: np.empty((len(data_source), *features[key].shape),
+                           features[key].np_dtype)
+             for key in ("ecg", target_key)}
+  names = {"folder": [], "sample_id": []}
+  for start in range(0, len(data_source), _READ_CHUNK):
+    rows = range(start, min(start + _READ_CHUNK, len(data_source)))
+    for row, example in zip(rows, data_source.__getitems__(list(rows))):
+      for key, column in columns.items():
+        column[row] = example[key]
+      for key, values in names.items():
+        values.append(example[key])
+  return {**columns, **{key: np.asarray(v) for key, v in names.items()}}
+
+
+def _permute_rows(columns: dict[str, np.ndarray], order: np.ndarray) -> None:
+  """`column[:] = column[order]` for every column, in place: one row of
+  extra memory per column instead of a copy (`order` is a permutation)."""
+  done = np.zeros(len(order), bool)
+  for start in np.flatnonzero(order != np.arange(len(order))):
+    if done[start]:
+      continue
+    saved = {key: column[start].copy() for key, column in columns.items()}
+    row = start
+    while order[row] != start:  # follow the cycle through `start`
+      for column in columns.values():
+        column[row] = column[order[row]]
+      done[row] = True
+      row = order[row]
+    for key, column in columns.items():
+      column[row] = saved[key]
+    done[row] = True
+
+
+def _split_in_place(columns: dict[str, np.ndarray],
+                    split_of_row: np.ndarray,
+                    names: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]]:
+  """Views of `columns` per split, each in sample order: by sample id
+  (simulated: the simulator's index), then folder (LLNL: ids are unique per
+  folder).
+
+  Args:
+    columns: key -> (N, ...) arrays of one builder split in file order; they
+      are reordered in place.
+    split_of_row: (N,) index into `names` of each row's split.
+    names: the split names.
+  """
   order = np.lexsort((columns["folder"], columns["sample_id"]))
-  return {key: value[order] for key, value in columns.items()}
+  order = order[np.argsort(split_of_row[order], kind="stable")]
+  _permute_rows(columns, order)
+  stops = np.cumsum(np.bincount(split_of_row, minlength=len(names)))
+  starts = np.concatenate([[0], stops[:-1]])
+  return {name: {key: column[start:stop] for key, column in columns.items()}
+          for name, start, stop in zip(names, starts, stops)}
 
 
 def load(data_config) -> splits_lib.Splits:
@@ -303,13 +358,17 @@ def load(data_config) -> splits_lib.Splits:
     hearts = split_hearts(data_config.num_hearts,
                           data_config.validation_hearts,
                           data_config.test_hearts, data_config.split_seed)
-    tables = {split: {key: value[np.isin(heart, ids)]
-                      for key, value in columns.items()}
-              for split, ids in hearts.items()}
+    split_of_row = np.zeros(len(heart), np.int64)
+    for index, ids in enumerate(hearts.values()):
+      split_of_row[np.isin(heart, ids)] = index
+    tables = _split_in_place(columns, split_of_row, tuple(hearts))
     groups = {split: ids.tolist() for split, ids in hearts.items()}
   else:
-    tables = {split: _read_split(builder, split, target_key)
-              for split in builder.info.splits}
+    tables = {}
+    for split in builder.info.splits:
+      columns = _read_split(builder, split, target_key)
+      tables.update(_split_in_place(
+          columns, np.zeros(len(columns["folder"]), np.int64), (split,)))
     groups = {split: sorted({f.decode() for f in table["folder"]})
               for split, table in tables.items()}
   train_ecg = tables["train"]["ecg"]
@@ -327,11 +386,12 @@ def load(data_config) -> splits_lib.Splits:
       features={"input_leads": leads_lib.STANDARD_12, "zero_missing": False},
       target_units=unit)
   normalizer = transforms.Normalizer.from_dict(contract.normalizer)
+  for table in tables.values():  # in place: the float32 (x - offset) / scale
+    table["ecg"] -= normalizer.offset
+    table["ecg"] /= normalizer.scale
   split_sources = {
-      split: sources.ArraySource({
-          "inputs": ((table["ecg"] - normalizer.offset) / normalizer.scale
-                     ).astype(np.float32),
-          "targets": table[target_key]})
+      split: sources.ArraySource({"inputs": table["ecg"],
+                                  "targets": table[target_key]})
       for split, table in tables.items()}
   info = {"groups": groups, "prepared_dir": str(builder.data_dir),
           "target_shape": tables["train"][target_key].shape[1:]}

@@ -84,8 +84,8 @@ class KachueeRebuild(download.Builder):
                            description="From ptbdb, MI vs healthy control."),
   ]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Put the raw mitdb (config mitbih) or ptbdb (config ptbdb) files in "
-      "manual_dir, PhysioNet layout, or pass download_url.")
+      "the unzipped PhysioNet mitdb 1.0.0 folder (config 'mitbih') or ptbdb "
+      "1.0.0 folder (config 'ptbdb')")
 
   def _info(self) -> tfds.core.DatasetInfo:
     source = self.builder_config.source

@@ -198,7 +198,7 @@ def stratified_split(labels: np.ndarray, test_size: float,
 class KaggleHeartbeat(download.Builder):
   """Kaggle heartbeat CSVs; see the module docstring."""
   # What the corpus folder holds at its top (`prepared.check_manual_dir`).
-  MANUAL_DIR_MARKERS = ("*.csv",)
+  MANUAL_DIR_MARKERS = ("mitbih_*.csv", "ptbdb_*.csv")
   CORPUS_NAME = "the Kaggle heartbeat CSVs"
 
   VERSION = tfds.core.Version("1.0.0")
@@ -210,9 +210,9 @@ class KaggleHeartbeat(download.Builder):
                             description="PTB, MI vs normal, 80/20 split."),
   ]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Put mitbih_train.csv, mitbih_test.csv, ptbdb_normal.csv and "
-      "ptbdb_abnormal.csv from kaggle.com/datasets/shayanfazeli/heartbeat in "
-      "manual_dir.")
+      "the unzipped folder of kaggle.com/datasets/shayanfazeli/heartbeat "
+      "(mitbih_train.csv, mitbih_test.csv, ptbdb_normal.csv, "
+      "ptbdb_abnormal.csv)")
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config

@@ -25,8 +25,9 @@ in `info.metadata['edge_drops']`. Beats are the annotation symbols of
 Records are patients, except that 201 and 202 come from the same subject
 (DS1 and DS2 respectively, as in de Chazal 2004).
 
-Prepare: `download.prepare(Mitdb, data_dir, 'beats', manual_dir=<mitdb
-folder>)`, or with `download_url='https://physionet.org/files/mitdb/1.0.0/'`.
+Prepare: `cardiojax prepare mitdb --manual_dir=DIR` (or `--download`, the
+official files at `DOWNLOAD_URL`); in Python `download.prepare(Mitdb,
+data_dir, 'beats', manual_dir=<mitdb folder>)` or with `download_url=`.
 A custom `MitdbConfig(name=..., records=('100', '106'))` reads a subset.
 """
 
@@ -226,6 +227,7 @@ class Mitdb(download.Builder):
   # What the corpus folder holds at its top (`prepared.check_manual_dir`).
   MANUAL_DIR_MARKERS = ("*.atr",)
   CORPUS_NAME = "MIT-BIH"
+  DOWNLOAD_URL = "https://physionet.org/files/mitdb/1.0.0/"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -237,8 +239,8 @@ class Mitdb(download.Builder):
                   description="Whole records, DS1/DS2 splits."),
   ]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Put the mitdb 1.0.0 files (<record>.hea, .dat, .atr) in manual_dir, "
-      "or pass download_url='https://physionet.org/files/mitdb/1.0.0/'.")
+      "the unzipped MIT-BIH folder from https://physionet.org/content/mitdb/"
+      "1.0.0/ (<record>.hea, .dat, .atr)")
 
   def _records(self) -> tuple[str, ...]:
     records = self.builder_config.records or ALL_RECORDS

@@ -12,9 +12,10 @@ Splits are by patient: `patient_bucket(patient, seed)` puts 20 % of patients
 in `test`, 10 % in `validation`, the rest in `train` (stable for any subset
 of records).
 
-Prepare: `download.prepare(Ptbdb, data_dir, manual_dir=<ptbdb folder>)` with
-the PhysioNet layout (`RECORDS`, `patientNNN/sNNNN_re.{hea,dat,xyz}`), or
-`download_url='https://physionet.org/files/ptbdb/1.0.0/'`. A custom
+Prepare: `cardiojax prepare ptbdb --manual_dir=DIR` with the PhysioNet layout
+(`RECORDS`, `patientNNN/sNNNN_re.{hea,dat,xyz}`), or `--download` (the
+official files at `DOWNLOAD_URL`); in Python `download.prepare(Ptbdb,
+data_dir, manual_dir=...)` or with `download_url=`. A custom
 `PtbdbConfig(name=..., records=('patient001/s0010_re',))` reads a subset
 without a `RECORDS` file.
 """
@@ -104,15 +105,19 @@ def check_leads(path: pathlib.Path, lead_names: tuple[str, ...]) -> None:
 
 class Ptbdb(download.Builder):
   """PTB Diagnostic records, MI vs healthy control; see the module docstring."""
+  # What the corpus folder holds at its top (`prepared.check_manual_dir`).
+  MANUAL_DIR_MARKERS = ("patient[0-9][0-9][0-9]",)
+  MANUAL_DIR_REQUIRED = ("RECORDS",)
+  CORPUS_NAME = "the PTB Diagnostic ECG Database"
+  DOWNLOAD_URL = "https://physionet.org/files/ptbdb/1.0.0/"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
   BUILDER_CONFIGS = [PtbdbConfig(name="mi_vs_control",
                                  description="MI and healthy-control records.")]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Put the ptbdb 1.0.0 files (RECORDS, patientNNN/*.hea, .dat, .xyz) in "
-      "manual_dir, or pass download_url="
-      "'https://physionet.org/files/ptbdb/1.0.0/'.")
+      "the unzipped PTB Diagnostic folder from https://physionet.org/content/"
+      "ptbdb/1.0.0/ (RECORDS, patientNNN/*.hea, .dat, .xyz)")
 
   def _info(self) -> tfds.core.DatasetInfo:
     metadata = tfds.core.MetadataDict(

@@ -26,8 +26,9 @@ Features: ecg, the six label vectors (keys = label set names), ecg_id,
 patient_id, strat_fold (int32), age (float32 years; NaN when missing; PTB-XL
 codes ages above 89 as 300), sex (int32: 0 male, 1 female, as in PTB-XL).
 
-Prepare: put the PhysioNet PTB-XL folder (ptbxl_database.csv,
-scp_statements.csv, records100/, records500/) in `manual_dir`. A record file
+Prepare: `cardiojax prepare ptbxl --manual_dir=DIR` with the PhysioNet PTB-XL
+folder (ptbxl_database.csv, scp_statements.csv, records100/, records500/), or
+`--download` (the official files, `DOWNLOAD_URL`). A record file
 missing from `manual_dir` is an error unless the builder is made with
 `skip_missing_records=True`, which prepares only the rows whose record files
 exist (e.g. a subset) and stores their count in `info.metadata`.
@@ -47,6 +48,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from cardiojax.input import splits as splits_lib
+from cardiojax.datasets import download
 from cardiojax.datasets import prepared
 from cardiojax.datasets import wfdb_io
 from cardiojax.input import records
@@ -230,11 +232,13 @@ class PtbxlConfig(tfds.core.BuilderConfig):
   sampling_rate: int = 100
 
 
-class Ptbxl(tfds.core.GeneratorBasedBuilder):
+class Ptbxl(download.Builder):
   """PTB-XL; see the module docstring for the input contract."""
   # What the corpus folder holds at its top (`prepared.check_manual_dir`).
   MANUAL_DIR_MARKERS = ("ptbxl_database.csv",)
+  MANUAL_DIR_REQUIRED = ("scp_statements.csv",)
   CORPUS_NAME = "PTB-XL"
+  DOWNLOAD_URL = "https://physionet.org/files/ptb-xl/1.0.3/"
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -245,9 +249,9 @@ class Ptbxl(tfds.core.GeneratorBasedBuilder):
                   description="records500: (5000, 12) at 500 Hz"),
   ]
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
-      "Download PTB-XL from https://physionet.org/content/ptb-xl/ and pass "
-      "its folder (ptbxl_database.csv, scp_statements.csv, records100/, "
-      "records500/) as DownloadConfig(manual_dir=...).")
+      "the unzipped PTB-XL folder from https://physionet.org/content/ptb-xl/"
+      "1.0.3/ (ptbxl_database.csv, scp_statements.csv, records100/, "
+      "records500/)")
 
   def __init__(self, *, skip_missing_records: bool = False, **kwargs):
     """Makes the builder.
@@ -285,11 +289,14 @@ class Ptbxl(tfds.core.GeneratorBasedBuilder):
             folds_by_split={k: list(v) for k, v in FOLDS_BY_SPLIT.items()}))
 
   def _split_generators(self, dl_manager):
-    root = pathlib.Path(dl_manager.manual_dir)
+    root = self.raw_dir(dl_manager, ["ptbxl_database.csv",
+                                     "scp_statements.csv"])
     table = aggregation_table(root / "scp_statements.csv")
     rows = read_database(root / "ptbxl_database.csv")
     column = "filename_lr" if self.builder_config.sampling_rate == 100 else (
         "filename_hr")
+    root = self.raw_dir(dl_manager, [f"{row[column]}.{ext}" for row in rows
+                                     for ext in ("hea", "dat")])
     present = [r for r in rows if (root / f"{r[column]}.hea").is_file()]
     if len(present) < len(rows):
       found = {r["ecg_id"] for r in present}
@@ -297,8 +304,8 @@ class Ptbxl(tfds.core.GeneratorBasedBuilder):
       if not self._skip_missing_records:
         raise FileNotFoundError(
             f"{root}: {len(missing)} records in ptbxl_database.csv are "
-            f"missing, e.g. {missing[0]}.hea; expected all (or build with "
-            "skip_missing_records=True)")
+            f"missing, e.g. {missing[0]}.hea; expected all (or set "
+            "--config.data.skip_missing_records=True to use the others)")
       logging.warning("PTB-XL: skipping %d rows without record files in %s",
                       len(missing), root)
     self.info.metadata["num_rows_in_database"] = len(rows)

@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 
 import jax
 import numpy as np
+import tqdm
 
 from cardiojax.evaluate import decisions
 from cardiojax.explain import attributions
@@ -31,14 +32,25 @@ from cardiojax.explain import plots
 from cardiojax.signal.leads import STANDARD_12
 
 
-def _predict_all(predict_fn, variables, source, indices, batch_size):
-  """Predictions (N, ...) of `predict_fn(variables, x)` and stacked targets of `source[indices]`."""
+def _predict_all(predict_fn, variables, source, indices, batch_size, bar):
+  """Predictions (N, ...) of `predict_fn(variables, x)` and stacked targets of `source[indices]`;
+  `bar.update` per example."""
   predictions, targets = [], []
   for start in range(0, len(indices), batch_size):
     examples = [source[int(i)] for i in indices[start:start + batch_size]]
     predictions.append(np.asarray(predict_fn(variables, np.stack([e["inputs"] for e in examples]))))
     targets.extend(e["targets"] for e in examples)
+    bar.update(len(examples))
   return np.concatenate(predictions), np.stack(targets)
+
+
+def _counted(attribution_fn, bar):
+  """`attribution_fn` that advances `bar` by the examples of each batch it explains."""
+  def counted(model, variables, x, target):
+    attribution = attribution_fn(model, variables, x, target)
+    bar.update(len(x))
+    return attribution
+  return counted
 
 
 def correct(predictions: np.ndarray, targets: np.ndarray, thresholds=None) -> np.ndarray:
@@ -84,9 +96,15 @@ METHOD_TITLES = {
 
 def _last_sequence_feature(model, variables, x) -> str:
   """Name of the last (B, T', F) intermediate: the default Grad-CAM layer."""
-  _, intermediates = jax.eval_shape(lambda v, x: attributions.apply_model(model, v, x),
-                                    variables, x)
-  names = [name for name, value in intermediates.items() if len(value.shape) == 3]
+  order = []  # the model's own order: eval_shape's pytrees sort dict keys
+
+  def intermediates_of(v, x):
+    _, intermediates = attributions.apply_model(model, v, x)
+    order.extend(intermediates)
+    return intermediates
+
+  shapes = jax.eval_shape(intermediates_of, variables, x)
+  names = [name for name in order if len(shapes[name].shape) == 3]
   if not names:
     raise ValueError("the model returns no (B, T', F) intermediate for Grad-CAM")
   return names[-1]
@@ -145,7 +163,8 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
                 metric: tuple[str, Callable[[np.ndarray, np.ndarray], float]] | None = None,
                 contract=None, class_names: Sequence[str] | None = None,
                 describe: Callable[[int], str] | None = None, truth_name: str | None = "true",
-                batch_size: int = 16, seed: int = 0) -> dict:
+                batch_size: int = 16, seed: int = 0,
+                progress: Callable[..., tqdm.tqdm] | None = None) -> dict:
   """Explains a trained classifier on chosen records and ranks its leads over a split.
 
   Every method explains each record's decided class: the most probable class
@@ -191,11 +210,17 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
       them out (e.g. when they are the model's own decisions).
     batch_size: examples per forward pass.
     seed: SmoothGrad noise seed.
+    progress: makes the progress bars, called like `tqdm.tqdm(desc=..., total=...,
+      unit=...)` (e.g. `cardiojax.train.rundir.progress`): 'explain select' (the
+      predictions that choose the records, when `records` is None), 'explain' (one
+      unit per record and method, the method as postfix) and 'lead importance' (per
+      example); None shows none.
 
   Returns:
     Summary: {'records': [{'index', 'reason', 'explained_class'}], 'gradcam_feature',
     'lead_importance': ranked rows, 'metric': the lead-occlusion metric's name}.
   """
+  progress = progress or functools.partial(tqdm.tqdm, disable=True)
   out_dir = pathlib.Path(out_dir)
   (out_dir / "records").mkdir(parents=True, exist_ok=True)
   thresholds = getattr(task, "thresholds", None)
@@ -234,7 +259,9 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
 
   if records is None:
     all_indices = np.arange(len(source))
-    predictions, targets = _predict_all(predict_fn, variables, source, all_indices, batch_size)
+    with progress(desc="explain select", total=len(all_indices), unit="example") as bar:
+      predictions, targets = _predict_all(predict_fn, variables, source, all_indices,
+                                          batch_size, bar)
     chosen = [(int(all_indices[i]), reason) for i, reason in select_records(
         predictions, labels(targets), num_confident=num_confident,
         num_misclassified=num_misclassified, thresholds=thresholds)]
@@ -242,37 +269,49 @@ def explain_run(model, variables, task, source, out_dir, *, sample_rate: float,
     chosen = [(int(i), "requested") for i in records]
 
   summary = {"records": [], "gradcam_feature": gradcam_feature}
-  for start in range(0, len(chosen), batch_size):
-    batch = chosen[start:start + batch_size]
-    examples = [source[i] for i, _ in batch]
-    x = np.stack([e["inputs"] for e in examples]).astype(np.float32)
-    preds = np.asarray(predict_fn(variables, x))
-    classes = lead_importance.predicted_classes(preds, thresholds)
-    arrays = {name: np.asarray(fn(model, variables, x, classes)) for name, fn in methods.items()}
-    for b, ((index, reason), example) in enumerate(zip(batch, examples)):
-      stem = out_dir / "records" / f"{index:05d}"
-      signal, units = display.to_display(x[b], contract)
-      np.savez_compressed(stem.with_suffix(".npz"), inputs=x[b], signal=signal,
-                          signal_units=units, targets=example["targets"],
-                          predictions=preds[b], explained_class=classes[b],
-                          **{name: a[b] for name, a in arrays.items()})
-      heading = "explained: " + decision_words(preds[b], classes[b], class_names, thresholds)
-      if truth_name:
-        truth = labels(np.asarray(example["targets"])[None])[0]
-        heading += f"; {truth_name}: {target_names(truth, class_names)}"
-      for name, a in arrays.items():
-        _draw(f"{stem}_{name}.png", signal, units, a[b], contract=contract,
-              sample_rate=sample_rate, lead_names=lead_names,
-              title=f"{describe(index)}: {reason}, {METHOD_TITLES[name]}\n{heading}")
-      summary["records"].append({"index": index, "reason": reason,
-                                 "explained_class": int(classes[b])})
+  bar = progress(desc="explain", total=len(chosen) * len(methods), unit="attribution")
+  with bar:
+    for start in range(0, len(chosen), batch_size):
+      batch = chosen[start:start + batch_size]
+      examples = [source[i] for i, _ in batch]
+      x = np.stack([e["inputs"] for e in examples]).astype(np.float32)
+      preds = np.asarray(predict_fn(variables, x))
+      classes = lead_importance.predicted_classes(preds, thresholds)
+      shown = [display.to_display(x[b], contract) for b in range(len(batch))]
+      headings = []
+      for b, example in enumerate(examples):
+        heading = "explained: " + decision_words(preds[b], classes[b], class_names, thresholds)
+        if truth_name:
+          truth = labels(np.asarray(example["targets"])[None])[0]
+          heading += f"; {truth_name}: {target_names(truth, class_names)}"
+        headings.append(heading)
+      arrays = {}
+      for name, fn in methods.items():
+        bar.set_postfix_str(name, refresh=False)
+        arrays[name] = np.asarray(fn(model, variables, x, classes))
+        for b, (index, reason) in enumerate(batch):
+          signal, units = shown[b]
+          _draw(out_dir / "records" / f"{index:05d}_{name}.png", signal, units,
+                arrays[name][b], contract=contract, sample_rate=sample_rate,
+                lead_names=lead_names,
+                title=f"{describe(index)}: {reason}, {METHOD_TITLES[name]}\n{headings[b]}")
+        bar.update(len(batch))
+      for b, ((index, reason), example) in enumerate(zip(batch, examples)):
+        signal, units = shown[b]
+        np.savez_compressed(out_dir / "records" / f"{index:05d}.npz", inputs=x[b],
+                            signal=signal, signal_units=units, targets=example["targets"],
+                            predictions=preds[b], explained_class=classes[b],
+                            **{name: a[b] for name, a in arrays.items()})
+        summary["records"].append({"index": index, "reason": reason,
+                                   "explained_class": int(classes[b])})
   (out_dir / "selection.json").write_text(json.dumps(summary["records"], indent=2))
 
   indices = np.arange(len(source)) if importance_indices is None else importance_indices
-  mass, drop = lead_importance.lead_importance(
-      model, variables, predict, source, indices, metric_fn=metric_fn,
-      attribution_fn=methods[importance_method], batch_size=batch_size,
-      thresholds=thresholds)
+  with progress(desc="lead importance", total=len(indices), unit="example") as bar:
+    mass, drop = lead_importance.lead_importance(
+        model, variables, predict, source, indices, metric_fn=metric_fn,
+        attribution_fn=_counted(methods[importance_method], bar), batch_size=batch_size,
+        thresholds=thresholds)
   rows = lead_importance.ranked_table(lead_names, mass, drop)
   (out_dir / "lead_importance.md").write_text(lead_importance.to_markdown(rows, metric_name))
   (out_dir / "lead_importance.json").write_text(lead_importance.to_json(rows, metric_name))

@@ -42,6 +42,11 @@ class ArraySource:
   def take(self, indices) -> dict[str, np.ndarray]:
     return {key: value[indices] for key, value in self.arrays.items()}
 
+  @property
+  def targets(self) -> np.ndarray:
+    """All targets, the held array itself (no copy, no signal read)."""
+    return self.arrays["targets"]
+
   def __repr__(self) -> str:
     shapes = {key: value.shape for key, value in self.arrays.items()}
     return f"ArraySource({shapes})"

@@ -6,6 +6,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from cardiojax.models import common
+from cardiojax.models import conv_transpose
 
 
 class ConvAutoencoder(nn.Module):
@@ -54,9 +55,8 @@ class ConvAutoencoder(nn.Module):
     inter["latent"] = x
     code = common.concat_pool(x)
     for i, width in enumerate(self.features[-2::-1] + (self.features[0],)):
-      x = nn.ConvTranspose(width, (self.kernel_size,), strides=(2,), padding="SAME",
-                           use_bias=False, dtype=self.dtype, param_dtype=jnp.float32,
-                           name=f"decoder{i + 1}")(x)
+      x = conv_transpose.ConvTranspose1D(width, self.kernel_size, 2, use_bias=False,
+                                         dtype=self.dtype, name=f"decoder{i + 1}")(x)
       x = nn.relu(common.batch_norm(train, self.dtype)(x))
     x = nn.Conv(channels, (self.kernel_size,), padding="SAME", dtype=self.dtype,
                 param_dtype=jnp.float32, name="reconstruct")(x)

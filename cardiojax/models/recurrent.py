@@ -1,4 +1,8 @@
-"""Recurrent classifiers: vanilla RNN, LSTM, GRU and bidirectional LSTM."""
+"""Recurrent classifiers: vanilla RNN, LSTM, GRU and bidirectional LSTM.
+
+The LSTM layer (`LSTMLayer`) is a scan with its own backward pass on CPU and
+cuDNN's fused LSTM (`jax.experimental.rnn`) on GPU, with the same parameters.
+"""
 
 import functools
 from typing import Any
@@ -6,6 +10,7 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+from jax.experimental import rnn
 
 from cardiojax.models import common
 
@@ -28,26 +33,44 @@ def _gatewise_orthogonal(key, shape, dtype=jnp.float32):
           .transpose(0, 2, 1, 3).reshape(shape))
 
 
+def _dot(spec: str, a, b):
+  """`einsum` of `a` and `b` in `a`'s dtype (the computation dtype), accumulated
+  and returned in float32."""
+  return jnp.einsum(spec, a, b.astype(a.dtype), preferred_element_type=jnp.float32)
+
+
+def _activate(z):
+  """Gates i, f, g, o (..., 4H) from their pre-activations in one elementwise pass:
+  sigmoid, and for g tanh(z) = 2 sigmoid(2 z) - 1 (one fusion instead of four)."""
+  hidden = z.shape[-1] // 4
+  scale = jnp.where(jnp.arange(4 * hidden) // hidden == 2, 2.0, 1.0).astype(z.dtype)
+  return nn.sigmoid(z * scale) * scale - (scale - 1)
+
+
 def _lstm_step(params, x, c, h):
-  """One step of D LSTMs on x (D, B, C): activated gates (D, B, 4H), new c and h (D, B, H)."""
+  """One step of D LSTMs on x (D, B, C): activated gates (D, B, 4H), new c and h (D, B, H).
+
+  Matmuls take the kernels' dtype; gates, c and h are float32."""
   input_kernel, recurrent_kernel, bias = params
-  z = (jnp.einsum("dbc,dcg->dbg", x, input_kernel) + bias[:, None, :]
-       + jnp.einsum("dbh,dhg->dbg", h, recurrent_kernel))
-  i, f, g, o = jnp.split(z, 4, axis=-1)
-  i, f, g, o = nn.sigmoid(i), nn.sigmoid(f), jnp.tanh(g), nn.sigmoid(o)
+  z = (_dot("dbc,dcg->dbg", x, input_kernel) + bias[:, None, :]
+       + _dot("dbh,dhg->dbg", h.astype(recurrent_kernel.dtype), recurrent_kernel))
+  gates = _activate(z)
+  i, f, g, o = jnp.split(gates, 4, axis=-1)
   c = f * c + i * g
-  return jnp.concatenate([i, f, g, o], axis=-1), c, o * jnp.tanh(c)
+  return gates, c, o * jnp.tanh(c)
 
 
 def _lstm_forward(params, inputs):
-  """Hidden and cell states (T, D, B, H) and activated gates (T, D, B, 4H) of every step."""
+  """Hidden states (T, D, H, B), cell states (T, D, B, H) and activated gates
+  (T, D, B, 4H) of every step, float32. The hidden states are stored transposed:
+  that is the operand layout of the backward loop's weight-gradient matmul."""
   recurrent_kernel = params[1]
   directions, hidden, _ = recurrent_kernel.shape
-  zeros = jnp.zeros((directions, inputs.shape[2], hidden), inputs.dtype)
+  zeros = jnp.zeros((directions, inputs.shape[2], hidden), jnp.float32)
 
   def step(carry, x):
     gates, c, h = _lstm_step(params, x, *carry)
-    return (c, h), (h, c, gates)
+    return (c, h), (jnp.swapaxes(h, 1, 2), c, gates)
 
   return jax.lax.scan(step, (zeros, zeros), inputs)[1]
 
@@ -56,10 +79,13 @@ def _lstm_forward(params, inputs):
 def lstm_scan(params, inputs):
   """Runs D independent LSTMs over time in one loop.
 
-  The forward pass keeps h, c and the activated gates of every step; the backward
-  loop only propagates h and c, and the weight and input gradients are single
-  matmuls after the loop (autodiff of the scan would store every intermediate and
-  accumulate the weight gradients step by step).
+  The forward pass keeps h, c and the activated gates of every step. The backward
+  loop propagates dh and dc and accumulates the weight gradients in its carry
+  (one (H, B) x (B, 4H) matmul per step), so nothing of the size of the gates is
+  written back and re-read after the loop (autodiff of the scan would also store
+  every intermediate of the step). Matmuls run in the kernels' dtype (the
+  computation dtype) with float32 accumulation; gates and the cell state are
+  float32, as in flax's cells.
 
   Args:
     params: input kernels (D, C, 4H), recurrent kernels (D, H, 4H) and biases
@@ -67,46 +93,79 @@ def lstm_scan(params, inputs):
     inputs: (T, D, B, C), every direction in its own reading order.
 
   Returns:
-    The hidden states (T, D, B, H).
+    The hidden states (T, D, B, H) in the dtype of `inputs`.
   """
-  return _lstm_forward(params, inputs)[0]
-
-
-def _previous_step(states):
-  """(T, ...) states -> the states one step earlier, zeros before the first."""
-  return jnp.concatenate([jnp.zeros_like(states[:1]), states[:-1]])
+  return jnp.swapaxes(_lstm_forward(params, inputs)[0], 2, 3).astype(inputs.dtype)
 
 
 def _lstm_scan_fwd(params, inputs):
-  hs, cs, gates = _lstm_forward(params, inputs)
-  return hs, (params, inputs, hs, cs, gates)
+  hs_t, cs, gates = _lstm_forward(params, inputs)
+  return jnp.swapaxes(hs_t, 2, 3).astype(inputs.dtype), (params, inputs, hs_t, cs, gates)
 
 
 def _lstm_scan_bwd(residuals, grad_hs):
-  params, inputs, hs, cs, gates = residuals
-  input_kernel, recurrent_kernel, _ = params
-  hs_prev, cs_prev = _previous_step(hs), _previous_step(cs)
+  params, inputs, hs_t, cs, gates = residuals
+  input_kernel, recurrent_kernel, bias = params
+  dtype = recurrent_kernel.dtype
 
   def step(carry, xs):
-    dh_next, dc_next = carry
-    step_gates, c, c_prev, dh_out = xs
+    dh_next, dc_next, d_input, d_recurrent, d_bias = carry
+    t, step_gates, c, dh_out, x = xs
+    first = t == 0  # h and c before the first step are zeros
+    h_prev_t, c_prev = (jnp.where(first, 0.0, jax.lax.dynamic_index_in_dim(
+        states, jnp.maximum(t - 1, 0), keepdims=False)) for states in (hs_t, cs))
     i, f, g, o = jnp.split(step_gates, 4, axis=-1)
     tanh_c = jnp.tanh(c)
-    dh = dh_out + dh_next
+    dh = dh_out.astype(jnp.float32) + dh_next
     dc = dc_next + dh * o * (1 - tanh_c**2)
     dz = jnp.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
                           dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)], axis=-1)
-    dh_prev = jnp.einsum("dbg,dhg->dbh", dz, recurrent_kernel)
-    return (dh_prev, dc * f), dz
+    dz_low = dz.astype(dtype)
+    carry = (_dot("dbg,dhg->dbh", dz_low, recurrent_kernel), dc * f,
+             d_input + _dot("dbc,dbg->dcg", x, dz_low),
+             d_recurrent + _dot("dhb,dbg->dhg", h_prev_t.astype(dtype), dz_low),
+             d_bias + jnp.sum(dz, axis=1))
+    return carry, _dot("dbg,dcg->dbc", dz_low, input_kernel).astype(x.dtype)
 
-  zeros = jnp.zeros_like(hs[0])
-  _, dz = jax.lax.scan(step, (zeros, zeros), (gates, cs, cs_prev, grad_hs), reverse=True)
-  grads = (jnp.einsum("tdbc,tdbg->dcg", inputs, dz), jnp.einsum("tdbh,tdbg->dhg", hs_prev, dz),
-           jnp.sum(dz, axis=(0, 2)))
-  return grads, jnp.einsum("tdbg,dcg->tdbc", dz, input_kernel)
+  zeros = jnp.zeros_like(cs[0])
+  init = (zeros, zeros) + tuple(jnp.zeros(p.shape, jnp.float32) for p in params)
+  (_, _, *grads), grad_inputs = jax.lax.scan(
+      step, init, (jnp.arange(inputs.shape[0]), gates, cs, grad_hs, inputs), reverse=True)
+  return tuple(g.astype(p.dtype) for g, p in zip(grads, params)), grad_inputs
 
 
 lstm_scan.defvjp(_lstm_scan_fwd, _lstm_scan_bwd)
+
+
+def cudnn_weights(params):
+  """LSTMLayer's arrays as cuDNN's flat float32 weight vector (`jax.experimental.rnn`).
+
+  Per direction d (forward, then backward): W_ih (4H, C), W_hh (4H, H), then the
+  biases b_ih (4H,) and b_hh (4H,); cuDNN's gate order i, f, g, o is ours, our
+  single bias is b_ih and b_hh is zero.
+  """
+  input_kernel, recurrent_kernel, bias = (p.astype(jnp.float32) for p in params)
+  kernels = [w[d].T.reshape(-1) for d in range(bias.shape[0])
+             for w in (input_kernel, recurrent_kernel)]
+  biases = [b for d in range(bias.shape[0]) for b in (bias[d], jnp.zeros_like(bias[d]))]
+  return jnp.concatenate(kernels + biases)
+
+
+def cudnn_lstm(params, x, bidirectional: bool):
+  """The layer through cuDNN's fused LSTM (`jax.experimental.rnn.lstm`, GPU only).
+
+  cuDNN's LSTM takes float32 only (jax 0.10), so it runs in float32 whatever the
+  computation dtype. Returns the final hidden state (B, D * H) and the outputs
+  (B, T, D * H), float32.
+  """
+  directions, hidden = params[1].shape[:2]
+  batch, length, channels = x.shape
+  zeros = jnp.zeros((directions, batch, hidden), jnp.float32)
+  outputs, h_n, _ = rnn.lstm(
+      x.astype(jnp.float32), zeros, zeros, cudnn_weights(params),
+      jnp.full((batch,), length, jnp.int32), input_size=channels, hidden_size=hidden,
+      num_layers=1, dropout=0.0, bidirectional=bidirectional)
+  return h_n.transpose(1, 0, 2).reshape(batch, directions * hidden), outputs
 
 
 class LSTMLayer(nn.Module):
@@ -115,15 +174,19 @@ class LSTMLayer(nn.Module):
   The same cell as flax's `OptimizedLSTMCell` (gates i, f, g, o; one bias per gate;
   lecun-normal input and gate-wise orthogonal recurrent kernels, equal outputs and
   gradients), laid out for XLA: both directions share one loop, each gate
-  matrix is one array, and `lstm_scan` has its own backward pass.
+  matrix is one array, and `lstm_scan` has its own backward pass. On GPU the
+  same parameters run through cuDNN's fused LSTM instead (`cudnn_lstm`).
 
   Attributes:
     hidden: units per direction (H).
     bidirectional: also read the sequence backwards (D = 2).
+    implementation: 'auto' (cuDNN when `jax.default_backend()` is 'gpu', else the
+      scan), 'scan' or 'cudnn'.
     dtype: computation dtype; parameters are float32.
   """
   hidden: int
   bidirectional: bool = False
+  implementation: str = "auto"
   dtype: Any = jnp.float32
 
   @nn.compact
@@ -136,8 +199,18 @@ class LSTMLayer(nn.Module):
     recurrent_kernel = self.param("recurrent_kernel", _gatewise_orthogonal,
                                   (directions, self.hidden, gates), jnp.float32)
     bias = self.param("bias", nn.initializers.zeros, (directions, gates), jnp.float32)
-    x, input_kernel, recurrent_kernel, bias = (
-        a.astype(self.dtype) for a in (x, input_kernel, recurrent_kernel, bias))
+    implementation = self.implementation
+    if implementation == "auto":
+      implementation = "cudnn" if jax.default_backend() == "gpu" else "scan"
+    if implementation == "cudnn":
+      last, outputs = cudnn_lstm((input_kernel, recurrent_kernel, bias), x,
+                                 self.bidirectional)
+      return last.astype(self.dtype), outputs.astype(self.dtype)
+    if implementation != "scan":
+      raise ValueError(f"LSTMLayer.implementation: unknown {implementation!r}; "
+                       "expected 'auto', 'scan' or 'cudnn'")
+    x, input_kernel, recurrent_kernel = (
+        a.astype(self.dtype) for a in (x, input_kernel, recurrent_kernel))
     readings = jnp.stack([x, x[:, ::-1]] if self.bidirectional else [x], axis=1)
     hs = lstm_scan((input_kernel, recurrent_kernel, bias), readings.transpose(2, 1, 0, 3))
     last = hs[-1].transpose(1, 0, 2).reshape(x.shape[0], directions * self.hidden)
@@ -159,6 +232,9 @@ class RecurrentNet(nn.Module):
     'last': final hidden state(s), (B, H) or (B, 2H) (any T);
     'concat': mean and max over time, (B, 2H) or (B, 4H) (any T);
     'flatten': all time steps, (B, T * 2H) (ties the linear layer to T).
+
+  On a GPU the LSTM layers run through cuDNN's fused LSTM (`LSTMLayer`); the GRU
+  and Elman cells stay `nn.RNN` scans (`jax.experimental.rnn` covers the LSTM only).
 
   Attributes:
     num_outputs: number of outputs.

@@ -3,6 +3,7 @@
 from typing import Any
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -19,6 +20,41 @@ def sinusoidal_positions(length: int, width: int) -> np.ndarray:
   return codes
 
 
+def _fused_implementation(query) -> str:
+  """'cudnn' (flash attention) on an NVIDIA GPU from Ampere (compute capability 8.0)
+  for the half-precision shapes it takes (head dim a multiple of 8, at most 128),
+  else 'xla'."""
+  if jax.default_backend() != "gpu":
+    return "xla"
+  try:
+    capability = tuple(int(v) for v in jax.devices()[0].compute_capability.split("."))
+  except (AttributeError, ValueError):  # not a CUDA device
+    return "xla"
+  head_dim = query.shape[-1]
+  if (capability >= (8, 0) and query.dtype in (jnp.bfloat16, jnp.float16)
+      and head_dim % 8 == 0 and head_dim <= 128):
+    return "cudnn"
+  return "xla"
+
+
+def attention(query, key, value, mask=None, dropout_rng=None, dropout_rate=0.0,
+              broadcast_dropout=True, deterministic=False, dtype=None, precision=None):
+  """`attention_fn` of flax's MultiHeadDotProductAttention: `jax.nn.dot_product_attention`.
+
+  q, k, v are (B, T, N, head_dim). Without dropout on the attention weights
+  (inference, or `dropout_rate=0`) the attention is `jax.nn.dot_product_attention`
+  (cuDNN's fused kernel on GPU in bfloat16/float16, XLA's otherwise); with it,
+  which the fused function does not offer, flax's `nn.dot_product_attention`.
+  """
+  if dropout_rate > 0.0 and not deterministic:
+    return nn.dot_product_attention(
+        query, key, value, mask=mask, dropout_rng=dropout_rng, dropout_rate=dropout_rate,
+        broadcast_dropout=broadcast_dropout, deterministic=deterministic, dtype=dtype,
+        precision=precision)
+  return jax.nn.dot_product_attention(query, key, value, mask=mask,
+                                      implementation=_fused_implementation(query))
+
+
 class EncoderBlock(nn.Module):
   """Pre-LayerNorm block: x + MHA(LN(x)), then x + MLP(LN(x)) with GELU."""
   num_heads: int
@@ -32,7 +68,8 @@ class EncoderBlock(nn.Module):
     y = ln()(x)
     y = nn.MultiHeadDotProductAttention(
         num_heads=self.num_heads, dtype=self.dtype, param_dtype=jnp.float32,
-        dropout_rate=self.dropout_rate, deterministic=not train)(y, y)
+        dropout_rate=self.dropout_rate, deterministic=not train,
+        attention_fn=attention)(y, y)
     x = x + nn.Dropout(self.dropout_rate, deterministic=not train)(y)
     y = ln()(x)
     y = nn.gelu(common.dense(self.mlp_dim, self.dtype)(y))
@@ -47,6 +84,8 @@ class Transformer1D(nn.Module):
   Dosovitskiy et al. 2021 (ViT), in 1D over ECG time; the Transformer of seed 004.
   The patch embedding is a conv with kernel = stride = `patch_size` ('SAME', so the
   last patch is zero-padded); positions are fixed sinusoids, so any length works.
+  Attention is `attention` (`jax.nn.dot_product_attention`, cuDNN's fused kernel on
+  GPU in bfloat16), except in training with attention dropout (flax's).
 
   Input: (B, T, C), any T. Output: (B, num_outputs). Intermediates: `stem`
   (B, ceil(T / patch_size), width) (embedded patches with positions), `stage1`..

@@ -7,6 +7,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from cardiojax.models import common
+from cardiojax.models import conv_transpose
 from cardiojax.models import resnet
 
 
@@ -85,8 +86,8 @@ class UNet1D(nn.Module):
       skips.append(x)
     x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
     for i, (width, skip) in enumerate(zip(self.features[-2::-1], skips[-2::-1])):
-      x = nn.ConvTranspose(width, (2,), strides=(2,), padding="SAME", dtype=self.dtype,
-                           param_dtype=jnp.float32, name=f"upsample{i + 1}")(x)
+      x = conv_transpose.ConvTranspose1D(width, 2, 2, dtype=self.dtype,
+                                         name=f"upsample{i + 1}")(x)
       x = make_block(width, name=f"up{i + 1}")(jnp.concatenate([x, skip], axis=-1),
                                                train=train)
       inter[f"up{i + 1}"] = x

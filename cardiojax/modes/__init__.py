@@ -1,10 +1,11 @@
-"""What `python -m cardiojax.main` does in each mode, as importable functions.
+"""What `cardiojax MODE` (`python -m cardiojax.main --mode=MODE`) does, as
+importable functions.
 
 One module per mode: `train`, `eval`, `predict`, `explain`; `study` runs a
-composite study (`cardiojax.studies`); `run` dispatches.
+composite study (`cardiojax.studies`); `run` dispatches and ends with the
+short summary of `summary.finish`.
 """
 
-import json
 import os
 import sys
 
@@ -16,24 +17,33 @@ USER_ERRORS = (ValueError, OSError, FloatingPointError)
 
 def run(config, *, mode: str, workdir: str | None, config_path: str,
         input_path: str | None = None, reference: str | None = None,
-        beats: str = "detector") -> dict:
+        beats: str = "detector", print_json: bool = False) -> dict:
   """Runs `mode` for `config` in `workdir` and returns its summary.
 
-  The summary is printed as JSON on stdout; train also names the run
-  directory and eval shows results.md on stderr. Predict and explain read the
-  run directory only; eval reads the test split of the training corpus.
+  The summary is written to `<workdir>/summary_<mode>.json` and told in a
+  few lines on stderr (for train and eval the headline metric against the
+  naive baseline; eval also shows the metric table of results.md); with
+  `print_json` it is also printed as JSON on stdout. Train names the run
+  directory when it starts. Predict and explain read the run directory only;
+  eval reads the test split of the training corpus. `config_path` is the
+  --config value as typed, named in errors and in the default workdir.
   """
   # Modes are imported on use, so that one mode never loads another's code.
   # pylint: disable=g-import-not-at-top
+  from cardiojax.modes import summary as summary_lib
+  from cardiojax.train import compilation_cache
   from cardiojax.train import rundir
 
   if mode not in MODES:
     raise ValueError(f"--mode: expected one of {MODES}, got {mode!r}")
   if mode == "study":
-    return _study(config, workdir, config_path)
+    workdir, summary = _study(config, workdir, config_path)
+    summary_lib.finish(mode, summary, workdir, config, print_json=print_json)
+    return summary
   if workdir is None:
     if mode != "train":
-      raise ValueError(f"--mode={mode} needs --workdir, the run to use")
+      raise ValueError(f"--mode={mode} needs --workdir=DIR, the run "
+                       f"directory to use (one trained with --mode=train)")
     name = os.path.splitext(os.path.basename(config_path.split(":")[0]))[0]
     workdir = rundir.default_workdir(name)
   is_run = os.path.isfile(os.path.join(workdir, "config.json"))
@@ -46,6 +56,9 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
                      f"{f' and {len(differences) - 1} more' if len(differences) > 1 else ''}"
                      f"; use the config the run was trained with, or another "
                      f"--workdir")
+  # Every command reuses the XLA programs that earlier ones compiled (the
+  # persistent JAX compilation cache): a rerun or a resume compiles nothing.
+  compilation_cache.enable()
   if mode == "train":
     from cardiojax.modes import train
     print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
@@ -53,9 +66,8 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   elif mode == "eval":
     from cardiojax.modes import eval as eval_mode
     summary = eval_mode.evaluate_run(config, workdir)
-    summary = {key: value for key, value in summary.items() if key != "evaluation"}
-    with open(summary["results_md"]) as f:
-      print(f.read(), file=sys.stderr)
+    for line in summary_lib.summary_table(summary["results_md"]):
+      print(line, file=sys.stderr)
   elif mode == "predict":
     from cardiojax.modes import predict
     if input_path is None:
@@ -66,14 +78,16 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   else:
     from cardiojax.modes import explain
     summary = explain.explain_workdir(config, workdir, input_path)
-  print(json.dumps(rundir.to_json(summary), indent=2))
+  summary_lib.finish(mode, summary, workdir, config, print_json=print_json)
   return summary
 
 
-def _study(config, workdir, config_path: str) -> dict:
-  """Runs the study of `config` in `workdir` (default: studies/<config name>)."""
-  from cardiojax import studies  # pylint: disable=g-import-not-at-top
-  from cardiojax.train import rundir  # pylint: disable=g-import-not-at-top
+def _study(config, workdir, config_path: str) -> tuple[str, dict]:
+  """Runs the study of `config` in `workdir` (default: studies/<config
+  name>); returns the study directory and its summary."""
+  # pylint: disable=g-import-not-at-top
+  from cardiojax import studies
+  from cardiojax.train import compilation_cache
   if "study" not in config:
     raise ValueError(f"--config={config_path}: not a study config (no "
                      f"`study` section); see configs/studies/")
@@ -81,6 +95,5 @@ def _study(config, workdir, config_path: str) -> dict:
     name = os.path.splitext(os.path.basename(config_path.split(":")[0]))[0]
     workdir = os.path.join("studies", name)
   print(f"study directory: {os.path.abspath(workdir)}", file=sys.stderr)
-  summary = studies.run(config, workdir)
-  print(json.dumps(rundir.to_json(summary), indent=2))
-  return summary
+  compilation_cache.enable()  # as for the other modes (`run`)
+  return workdir, studies.run(config, workdir)

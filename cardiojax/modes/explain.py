@@ -12,7 +12,8 @@ macro AUROC drop for multi-label tasks). Plots show the inputs in mV (the
 contract's normaliser undone) on ECG paper, titled with the record id (or
 the split and index where the corpus source has none) and the class names.
 Writes attribution arrays (.npz), the plots and the lead-importance table
-into `workdir/explain/` (see `cardiojax.explain.run.explain_run`).
+into `workdir/explain/` (see `cardiojax.explain.run.explain_run`), with
+progress bars on stderr (`cardiojax.train.rundir.progress`).
 Classification tasks only.
 """
 
@@ -28,6 +29,7 @@ from cardiojax.explain import lead_importance
 from cardiojax.explain import run as explain_run_lib
 from cardiojax.input import contract as contract_lib
 from cardiojax.input import sources
+from cardiojax.train import rundir
 
 
 def _record_source(model: predictor.Predictor, input_path):
@@ -144,4 +146,5 @@ def explain_workdir(config, workdir, input_path=None) -> dict:
       class_names=contract.label_names,
       describe=describe,
       truth_name=truth_name,
-      seed=config.seed)
+      seed=config.seed,
+      progress=rundir.progress)

@@ -7,14 +7,13 @@ corpus (`cardiojax.predictor`). Each record gets
 per-beat outputs and decisions with their spans, the aggregate, what was done
 to the record, the signal check's findings, the beat-by-beat comparison with
 `--reference`) and a `.csv` with one row per window or beat; the hash of the
-record's full path keeps two inputs of the same name apart.
+record's full path keeps two inputs of the same name apart. A progress bar
+on stderr counts the records (`cardiojax.train.rundir.progress`).
 """
 
 import csv
 import glob
 import pathlib
-
-import tqdm
 
 from cardiojax import predictor
 from cardiojax.train import rundir
@@ -76,8 +75,7 @@ def predict_files(config, workdir, input_spec: str, *,
   out_dir = pathlib.Path(workdir) / "predictions"
   records = []
   paths = input_files(input_spec)
-  for path in tqdm.tqdm(paths, desc="predict", unit="record",
-                        disable=len(paths) < 2):
+  for path in rundir.progress(paths, desc="predict", unit="record"):
     prediction = model.predict_record(path, reference=reference, beats=beats)
     json_path, csv_path = write_prediction(prediction, out_dir,
                                            predictor.output_stem(path))

@@ -52,11 +52,16 @@ class Explainer:
     (B, T', F) intermediate."""
     if self._feature:
       return self._feature
-    _, intermediates = jax.eval_shape(
-        lambda v, x: attributions.apply_model(self.model.experiment.model, v,
-                                              x),
-        self.model.state.variables, x[:1])
-    names = [n for n, v in intermediates.items() if len(v.shape) == 3]
+    order = []  # the model's own order: eval_shape's pytrees sort dict keys
+
+    def intermediates_of(v, x):
+      _, intermediates = attributions.apply_model(self.model.experiment.model,
+                                                  v, x)
+      order.extend(intermediates)
+      return intermediates
+
+    shapes = jax.eval_shape(intermediates_of, self.model.state.variables, x[:1])
+    names = [n for n in order if len(shapes[n].shape) == 3]
     if not names:
       raise ValueError("method=grad_cam: the model returns no (B, T', F) "
                        "feature map; use method=integrated_gradients")

@@ -173,13 +173,14 @@ class Regression:
 
   def fit(self, train_targets: np.ndarray) -> "Regression":
     """Fits the standardisation and the inverse-frequency bins, as asked."""
-    targets = np.asarray(train_targets, np.float64)
     fitted = self
     if self.standardize:
-      fitted = dataclasses.replace(self, target_offset=float(targets.mean()),
-                                   target_scale=float(targets.std()) or 1.0)
+      offset, scale = _mean_std(np.asarray(train_targets))
+      fitted = dataclasses.replace(self, target_offset=offset,
+                                   target_scale=scale or 1.0)
     if self.weighting == "none":
       return fitted
+    targets = np.asarray(train_targets, np.float64)
     if targets.size != len(targets):
       raise ValueError(f"task.weighting={self.weighting!r} needs one target "
                        f"value per example, got targets {targets.shape}")
@@ -325,3 +326,14 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
   count = valid.sum(axis=0)
   return np.divide(total, count, out=np.full(total.shape, np.nan),
                    where=count > 0)
+
+
+def _mean_std(values: np.ndarray, rows: int = 256) -> tuple[float, float]:
+  """The mean and standard deviation of all of `values`, in float64, summed
+  over chunks of `rows` examples: never a float64 copy of the whole array
+  (the main job's Vm targets: 3,200 x 500 x 75 float32, 480 MB)."""
+  chunks = [values[start:start + rows] for start in range(0, len(values), rows)]
+  mean = sum(float(chunk.sum(dtype=np.float64)) for chunk in chunks) / values.size
+  squares = sum(float(np.square(np.subtract(chunk, mean, dtype=np.float64)).sum())
+                for chunk in chunks)
+  return mean, float(np.sqrt(squares / values.size))

@@ -15,7 +15,9 @@
      leaderboard like for like;
   4. the naive baseline (training prior or mean) stands beside the model;
   5. classes absent from a split are named (`missing_classes`).
-Writes evaluation.json, results.json, results.md and the figures.
+Writes evaluation.json, results.json, results.md and the figures. Progress
+shows on stderr (`rundir.progress`) while a split is predicted and while the
+bootstrap resamples, once either runs for a while.
 """
 
 import dataclasses
@@ -121,6 +123,21 @@ def _metric_fn(experiment, task):
   return metrics
 
 
+def _bootstrap(column: str, metric_fn, *arrays, n_boot: int, **kwargs):
+  """`bootstrap.bootstrap_ci` with a transient progress bar 'bootstrap
+  <column>' counting the metric's evaluations (the point and each
+  resample)."""
+  with rundir.progress(desc=f"bootstrap {column}", unit="resample",
+                       total=n_boot + 1, transient=True) as bar:
+
+    def counted(*resampled):
+      value = metric_fn(*resampled)
+      bar.update(1)
+      return value
+
+    return bootstrap.bootstrap_ci(counted, *arrays, n_boot=n_boot, **kwargs)
+
+
 def _columns(experiment, task, test, naive) -> dict:
   """Test metrics with percentile bootstrap intervals (every class kept in
   a resample): the model and the naive baseline with the clustered 95%
@@ -130,16 +147,16 @@ def _columns(experiment, task, test, naive) -> dict:
   predictions, targets = test["predictions"], test["targets"]
   kwargs = dict(seed=config.eval.bootstrap_seed,
                 targets_arg=-1 if hasattr(task, "class_names") else None)
-  columns = {"model": bootstrap.bootstrap_ci(
-      metric_fn, predictions, targets, n_boot=config.eval.bootstrap_samples,
-      groups=test["clusters"], **kwargs)}
+  columns = {"model": _bootstrap(
+      "model", metric_fn, predictions, targets,
+      n_boot=config.eval.bootstrap_samples, groups=test["clusters"], **kwargs)}
   if config.eval.get("benchmark_interval", False):
-    columns["model, benchmark interval"] = bootstrap.bootstrap_ci(
-        metric_fn, predictions, targets, n_boot=BENCHMARK_RESAMPLES,
-        confidence=BENCHMARK_CONFIDENCE, **kwargs)
-  columns["naive baseline"] = bootstrap.bootstrap_ci(
-      metric_fn, naive, targets, n_boot=config.eval.bootstrap_samples,
-      groups=test["clusters"], **kwargs)
+    columns["model, benchmark interval"] = _bootstrap(
+        "model, benchmark interval", metric_fn, predictions, targets,
+        n_boot=BENCHMARK_RESAMPLES, confidence=BENCHMARK_CONFIDENCE, **kwargs)
+  columns["naive baseline"] = _bootstrap(
+      "naive baseline", metric_fn, naive, targets,
+      n_boot=config.eval.bootstrap_samples, groups=test["clusters"], **kwargs)
   return columns
 
 
@@ -160,12 +177,12 @@ def _protocol(experiment, task, meta, test, missing, columns) -> dict:
                      if getattr(task, "thresholds", None) is not None else "none"),
       "scoring": experiment.contract.scoring_rule(),
       "confidence intervals": (
-          f"95% percentile bootstrap resampling whole {unit}s "
-          f"({num_clusters} {unit}s in test), {config.eval.bootstrap_samples} "
+          f"95% percentile bootstrap resampling the independent unit, "
+          f"{unit} ({num_clusters} in test), {config.eval.bootstrap_samples} "
           f"resamples, seed {config.eval.bootstrap_seed}"),
       "naive baseline": "training-set prior (classes) or mean (values)",
   }
-  if len(columns) > 1:
+  if "model, benchmark interval" in columns:
     protocol["benchmark interval"] = (
         f"{int(BENCHMARK_CONFIDENCE * 100)}% interval of the PTB-XL benchmark: "
         f"{BENCHMARK_RESAMPLES} resamples of examples, 5th-95th percentile")

@@ -7,12 +7,24 @@ stops improving, and resumes from the latest checkpoint when rerun. The best
 checkpoint is then scored by `cardiojax.train.evaluation` (the caller,
 `cardiojax.experiment.train_run`, does it once training has finished).
 
+Every `config.train.log_every` steps the mean train loss, the learning rate,
+examples/s and seconds per step (validation and checkpoints excluded) are
+logged, and each validation's metrics, into metrics.jsonl and TensorBoard
+event files (`rundir.MetricsLog`, process 0). A tqdm bar on stderr shows the
+step, elapsed time, ETA, steps/s, the last train loss and the last
+validation value of `config.train.monitor` (`rundir.progress`). A rerun
+prints 'resuming from step N (checkpoint <folder>)', or that the run has
+already finished.
+
 `evaluate` predicts every example of a split once; a split of whole records
 cut into windows (`window_record`) is scored per record, its windows'
 predictions aggregated by the contract's rule (max or mean).
 """
 
+import ctypes
 import pathlib
+import sys
+import time
 
 import jax
 import numpy as np
@@ -25,8 +37,24 @@ from cardiojax.train import rundir
 from cardiojax.train import sharding
 
 
+# The training bar: 'train step 120/2000  6%|#  | [00:41<11:02, 2.84step/s,
+# loss=0.412, val_macro_auroc=0.871]'.
+_BAR_FORMAT = ("{desc} step {n_fmt}/{total_fmt} {percentage:3.0f}%|{bar}| "
+               "[{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+
+
 class NonFiniteError(FloatingPointError):
   """The loss or the gradients of a training step are NaN or infinite."""
+
+
+def release_free_memory() -> None:
+  """Returns the C heap's free pages to the kernel (glibc `malloc_trim`: the
+  compiler's and XLA's freed buffers, ~0.75 GB after compiling the main
+  job's step); nothing where libc is not glibc."""
+  try:
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+  except (OSError, AttributeError):
+    pass
 
 
 def all_targets(source) -> np.ndarray:
@@ -59,7 +87,8 @@ def aggregate_by_record(predictions: np.ndarray, window_record: np.ndarray,
 
 
 def evaluate(experiment, state, split: str):
-  """Predicts every example of `split` once.
+  """Predicts every example of `split` once, with a transient progress bar
+  'evaluate <split>' (`rundir.progress`: shown once it runs for a while).
 
   Returns:
     (metrics, predictions, targets): task metrics plus 'loss' (the mean over
@@ -69,14 +98,22 @@ def evaluate(experiment, state, split: str):
   source = experiment.splits.sources[split]
   local_batch = experiment.config.train.eval_batch_size // jax.process_count()
   predictions, indices, loss_sum = [], [], 0.0
-  for batch in pipeline.eval_batches(source, batch_size=local_batch,
-                                     process_index=jax.process_index(),
-                                     process_count=jax.process_count()):
-    index = batch.pop("index")
-    outputs = experiment.eval_fn(state, sharding.global_batch(batch, experiment.mesh))
-    predictions.append(sharding.to_host(outputs["predictions"]))
-    indices.append(sharding.to_host(index))
-    loss_sum += float(outputs["loss_sum"].addressable_data(0))
+  # Counts this process's examples, the ceil(N / processes) of its shard.
+  bar = rundir.progress(desc=f"evaluate {split}", unit="example",
+                        total=-(-len(source) // jax.process_count()),
+                        transient=True)
+  with bar:
+    for batch in pipeline.eval_batches(source, batch_size=local_batch,
+                                       process_index=jax.process_index(),
+                                       process_count=jax.process_count()):
+      index = batch.pop("index")
+      outputs = experiment.eval_fn(state,
+                                   sharding.global_batch(batch, experiment.mesh))
+      predictions.append(sharding.to_host(outputs["predictions"]))
+      indices.append(sharding.to_host(index))
+      loss_sum += float(outputs["loss_sum"].addressable_data(0))
+      bar.update(int((index >= 0).sum()))
+  release_free_memory()  # the eval step's compilation and buffers
   predictions = np.concatenate(predictions)
   indices = np.concatenate(indices)
   real = indices >= 0
@@ -131,19 +168,30 @@ def train_and_evaluate(experiment, workdir: str, *,
                                         experiment.replicated)
   if restored is not None:
     state, bookkeeping = restored[0], restored[1]["bookkeeping"]
-    logging.info("resumed from step %d", int(state.step))
   start_step = int(state.step)
-  metrics_log = rundir.MetricsLog(workdir, start_step)
-  progress = rundir.Progress(train_config.num_steps, start_step)
-  train_losses = []
+  if restored is not None and is_chief:
+    print(_resume_line(workdir, start_step, train_config, bookkeeping),
+          file=sys.stderr)
+  if _finished(start_step, train_config, bookkeeping):
+    checkpoints.close()
+    return {**bookkeeping, "finished": True}
+  metrics_log = rundir.MetricsLog(workdir, start_step) if is_chief else None
+  bar = rundir.progress(desc="train", unit="step", total=train_config.num_steps,
+                        initial=start_step, bar_format=_BAR_FORMAT)
+  shown = {}  # the bar's postfix: the last train loss and validation value
+  train_losses, train_seconds = [], 0.0
   step = start_step
   try:
-    while (step < train_config.num_steps and not bookkeeping["stopped_early"]
-           and (interrupt_after is None or step < start_step + interrupt_after)):
+    while (not _finished(step, train_config, bookkeeping) and
+           (interrupt_after is None or step < start_step + interrupt_after)):
+      started = time.perf_counter()
       batch = sharding.global_batch(next(train_iterator), experiment.mesh)
       state, step_metrics = experiment.train_fn(state, batch)
       step += 1
       step_metrics = jax.device_get(step_metrics)
+      train_seconds += time.perf_counter() - started
+      if step == start_step + 1:
+        release_free_memory()  # the train step's compilation
       if not step_metrics["finite"]:
         raise NonFiniteError(
             f"step {step}: the loss ({step_metrics['loss']}) or the gradient "
@@ -152,31 +200,62 @@ def train_and_evaluate(experiment, workdir: str, *,
             f"the inputs for NaN/inf and lower config.optimizer.learning_rate.")
       train_losses.append(float(step_metrics["loss"]))
       if step % train_config.log_every == 0 or step == train_config.num_steps:
+        # Seconds of the steps since the last record: data, step, transfer;
+        # validation and checkpoints excluded.
         record = {"loss": np.mean(train_losses),
-                  "learning_rate": experiment.schedule(step)}
-        train_losses = []
+                  "learning_rate": experiment.schedule(step),
+                  "examples_per_s": (len(train_losses) * train_config.batch_size
+                                     / train_seconds),
+                  "step_time_s": train_seconds / len(train_losses)}
+        train_losses, train_seconds = [], 0.0
+        shown["loss"] = float(record["loss"])
         if is_chief:
           metrics_log.write(step, "train", record)
-          progress.update(step, train_config.batch_size, record["loss"])
       if step % train_config.eval_every == 0 or step == train_config.num_steps:
-        _evaluate_and_checkpoint(experiment, state, step, checkpoints,
-                                 train_iterator, metrics_log, bookkeeping)
+        metrics = _evaluate_and_checkpoint(experiment, state, step, checkpoints,
+                                           train_iterator, metrics_log,
+                                           bookkeeping)
+        shown[f"val_{train_config.monitor}"] = float(
+            metrics[train_config.monitor])
+      bar.set_postfix(shown, refresh=False)
+      bar.update(1)
   finally:
-    progress.close()
+    bar.close()
     checkpoints.close()
-  finished = step >= train_config.num_steps or bookkeeping["stopped_early"]
+    if metrics_log is not None:
+      metrics_log.close()
+  finished = _finished(step, train_config, bookkeeping)
   if finished and is_chief:
     rundir.plot_training_curve(metrics_log, workdir / "training_curve.png")
   return {**bookkeeping, "finished": finished}
 
 
+def _finished(step: int, train_config, bookkeeping) -> bool:
+  return step >= train_config.num_steps or bookkeeping["stopped_early"]
+
+
+def _resume_line(workdir: pathlib.Path, step: int, train_config,
+                 bookkeeping) -> str:
+  """What a rerun says: it resumes from `step`, or the run has finished."""
+  # Orbax names a step's folder by its number (`checkpoints.Checkpoints`).
+  checkpoint = workdir / "checkpoints" / "latest" / str(step)
+  if _finished(step, train_config, bookkeeping):
+    why = ("stopped early" if bookkeeping["stopped_early"] else
+           f"config.train.num_steps={train_config.num_steps}")
+    return (f"the run has already finished at step {step} ({why}; checkpoint "
+            f"{checkpoint}): nothing to train")
+  return f"resuming from step {step} (checkpoint {checkpoint})"
+
+
 def _evaluate_and_checkpoint(experiment, state, step, checkpoints,
-                             train_iterator, metrics_log, bookkeeping):
-  """Validates, saves latest (and best), updates early stopping in place."""
+                             train_iterator, metrics_log, bookkeeping) -> dict:
+  """Validates, saves latest (and best), updates early stopping in place;
+  returns the validation metrics."""
   train_config = experiment.config.train
   metrics, _, _ = evaluate(experiment, state, "validation")
   if jax.process_index() == 0:
     metrics_log.write(step, "validation", metrics)
+    metrics_log.flush()
   value = metrics[train_config.monitor]
   if _improved(value, bookkeeping["best_value"], train_config.monitor_mode):
     bookkeeping.update(best_value=value, best_step=step, stale_evals=0)
@@ -191,3 +270,4 @@ def _evaluate_and_checkpoint(experiment, state, step, checkpoints,
                    bookkeeping["stale_evals"])
   checkpoints.save_latest(step, state, train_iterator,
                           {"step": step, "bookkeeping": bookkeeping})
+  return metrics

@@ -2,7 +2,9 @@
 
 `workdir/config.json` (the locked config), `run_info.json` (cardiojax version,
 git commit, devices), `metrics.jsonl` (one JSON object per logged step, with
-`split` 'train' or 'validation'), `training_curve.png`.
+`split` 'train' or 'validation'), the same values as TensorBoard event files
+in `workdir/tensorboard/` (`MetricsLog`), `training_curve.png`. Progress bars
+(`progress`, tqdm) go to stderr; `CARDIOJAX_PROGRESS=0` turns them off.
 """
 
 import datetime
@@ -10,11 +12,12 @@ import json
 import math
 import os
 import pathlib
+import re
 import subprocess
 import sys
-import time
 
 import jax
+import tqdm
 
 from cardiojax import _version
 
@@ -120,17 +123,50 @@ def _git_commit() -> str | None:
     return None
 
 
+TENSORBOARD_DIR = "tensorboard"
+# tensorboardX writes events from a queue on a thread and flushes its file at
+# most this often, so an event reaches the disk within about this many
+# seconds; `flush` (each validation) writes what the thread has taken, and
+# `close` everything.
+_TENSORBOARD_FLUSH_S = 2
+
+
+def tensorboard_tag(split: str, name: str) -> str:
+  """The TensorBoard tag of metric `name` of `split`: '<split>/<name>', any
+  character other than a letter, digit or -_./ replaced by '_' (the
+  characters TensorBoard accepts; e.g. 'validation/_p/N' for AAMI's '+p/N')."""
+  return re.sub(r"[^-/\w.]", "_", f"{split}/{name}")
+
+
 class MetricsLog:
-  """Appends metrics to workdir/metrics.jsonl.
+  """Metrics of a run in workdir/metrics.jsonl and as TensorBoard scalars.
+
+  Each record of `write` is one JSON line and one scalar per metric, tagged
+  `tensorboard_tag(split, name)` ('train/loss', 'validation/macro_auroc'),
+  in event files under workdir/tensorboard/ (tensorboardX; TensorBoard
+  stores scalars as float32, so an event holds the float32 of the JSON value).
 
   On resume from step S, records of steps after S (written by the interrupted
-  run after its last checkpoint) are dropped so each step appears once.
+  run after its last checkpoint) are dropped from metrics.jsonl so each step
+  appears once. Event files are append-only: each session writes its own
+  (its name ends with the step it started from; none is created before the
+  first record), which starts with a purge at step S + 1 (tensorboardX's
+  `purge_step`, a SessionLog START): TensorBoard's Python reader then drops
+  the earlier files' points of steps > S, and its Rust data server (the
+  default) replaces a tag's points from a step written again. Either way
+  TensorBoard shows the values of metrics.jsonl.
+  Create it on process 0 only, and `close` it (also on errors).
   """
 
   def __init__(self, workdir: pathlib.Path, resume_step: int):
     self.path = workdir / "metrics.jsonl"
+    self.tensorboard_dir = workdir / TENSORBOARD_DIR
+    self._resume_step = int(resume_step)
+    self._writer = None
     kept = [line for line in self.read() if line["step"] <= resume_step]
-    self.path.write_text("".join(json.dumps(line) + "\n" for line in kept))
+    temporary = self.path.with_name(self.path.name + ".tmp")
+    temporary.write_text("".join(json.dumps(line) + "\n" for line in kept))
+    os.replace(temporary, self.path)
 
   def read(self) -> list[dict]:
     if not self.path.exists():
@@ -139,10 +175,35 @@ class MetricsLog:
             if line.strip()]
 
   def write(self, step: int, split: str, metrics: dict) -> None:
-    record = {"step": int(step), "split": split,
-              **{key: float(value) for key, value in metrics.items()}}
+    """Appends `metrics` (name -> number; NaN is null in JSON) of `step`."""
+    values = {key: float(value) for key, value in metrics.items()}
+    record = {"step": int(step), "split": split, **values}
     with self.path.open("a") as stream:
       stream.write(json.dumps(to_json(record), allow_nan=False) + "\n")
+    writer = self._tensorboard()
+    for key, value in values.items():
+      writer.add_scalar(tensorboard_tag(split, key), value, int(step))
+
+  def flush(self) -> None:
+    """Writes the pending TensorBoard events to disk."""
+    if self._writer is not None:
+      self._writer.flush()
+
+  def close(self) -> None:
+    """Writes every pending event and closes the event file."""
+    if self._writer is not None:
+      self._writer.close()
+      self._writer = None
+
+  def _tensorboard(self):
+    if self._writer is None:
+      # On use: tensorboardX imports torch when it is installed (about 1 s).
+      import tensorboardX  # pylint: disable=g-import-not-at-top
+      self._writer = tensorboardX.SummaryWriter(
+          str(self.tensorboard_dir), purge_step=self._resume_step + 1,
+          flush_secs=_TENSORBOARD_FLUSH_S,
+          filename_suffix=f".{self._resume_step:010d}")
+    return self._writer
 
 
 def plot_training_curve(log: MetricsLog, path: pathlib.Path) -> None:
@@ -151,18 +212,25 @@ def plot_training_curve(log: MetricsLog, path: pathlib.Path) -> None:
   matplotlib.use("Agg")
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
 
+  from matplotlib import ticker  # pylint: disable=g-import-not-at-top
+
   records = log.read()
   figure, axis = plt.subplots(figsize=(7, 4))
+  all_losses = []
   for split in ("train", "validation"):
     points = [(r["step"], r["loss"]) for r in records
               if r["split"] == split and "loss" in r]
     if points:
       steps, losses = zip(*points)
+      all_losses += losses
       axis.plot(steps, losses, marker="o" if split == "validation" else None,
                 label=split)
   axis.set_xlabel("step")
   axis.set_ylabel("loss")
-  axis.set_yscale("log")
+  axis.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+  positive = [loss for loss in all_losses if loss > 0]
+  if positive and max(positive) > 10 * min(positive):  # a log scale only over a decade
+    axis.set_yscale("log")
   axis.grid(alpha=0.3)
   axis.legend()
   figure.tight_layout()
@@ -170,27 +238,67 @@ def plot_training_curve(log: MetricsLog, path: pathlib.Path) -> None:
   plt.close(figure)
 
 
-class Progress:
-  """A one-line progress bar (on a terminal) or periodic log lines."""
+PROGRESS_ENV = "CARDIOJAX_PROGRESS"
+# Seconds between the lines of a progress bar when stderr is not a terminal
+# (a log file, CI): a line at the start, every LOG_INTERVAL_S, and at the end.
+LOG_INTERVAL_S = 30.0
+# A transient bar (leave=False) appears only after this many seconds.
+_TRANSIENT_DELAY_S = 1.0
 
-  def __init__(self, total_steps: int, start_step: int, stream=sys.stderr):
-    self.total = total_steps
+
+def progress_enabled() -> bool:
+  """Whether progress bars show: on process 0 unless CARDIOJAX_PROGRESS=0."""
+  return (os.environ.get(PROGRESS_ENV, "1") != "0"
+          and jax.process_index() == 0)
+
+
+class _LogLines:
+  """What tqdm writes, as whole lines: for a stream that is not a terminal,
+  where carriage returns and cursor moves would pile up on one line."""
+
+  def __init__(self, stream):
     self.stream = stream
-    self.interactive = stream.isatty()
-    self._last_step, self._last_time = start_step, time.perf_counter()
 
-  def update(self, step: int, examples_per_step: int, loss: float) -> str:
-    """Shows and returns the line for `step` (examples/s since last update)."""
-    now = time.perf_counter()
-    rate = (step - self._last_step) * examples_per_step / max(now - self._last_time, 1e-9)
-    self._last_step, self._last_time = step, now
-    filled = int(30 * step / max(self.total, 1))
-    line = (f"step {step}/{self.total} [{'#' * filled}{'.' * (30 - filled)}] "
-            f"loss {loss:.4g}  {rate:,.0f} examples/s")
-    self.stream.write(("\r" + line) if self.interactive else (line + "\n"))
+  def write(self, text: str) -> None:
+    line = text.replace("\r", "").replace("\x1b[A", "").strip()
+    if line:
+      self.stream.write(line + "\n")
+
+  def flush(self) -> None:
     self.stream.flush()
-    return line
 
-  def close(self) -> None:
-    if self.interactive:
-      self.stream.write("\n")
+
+def progress(iterable=None, *, desc: str, total: int | None = None,
+             unit: str = "it", initial: int = 0, transient: bool = False,
+             bar_format: str | None = None, stream=None) -> tqdm.tqdm:
+  """A tqdm progress bar on stderr (elapsed time, rate, ETA when `total` is
+  known); a no-op bar when `progress_enabled()` is False.
+
+  On a terminal it redraws in place; elsewhere (a log file, CI) it prints a
+  whole line at the start, at most every `LOG_INTERVAL_S` seconds, and at the
+  end. A `transient` bar (e.g. one validation inside training) shows only
+  once it has run for a second (on a terminal) or `LOG_INTERVAL_S` (in a
+  log), and a terminal erases it when done.
+
+  Args:
+    iterable: what to iterate over, or None to call `update` by hand.
+    desc: the bar's name ('train', 'predict').
+    total: the number of units (default `len(iterable)` where it has one).
+    unit: what one update counts ('step', 'record', 'example').
+    initial: units already done (a resumed run's step).
+    transient: see above.
+    bar_format: tqdm's `bar_format`, None for its default.
+    stream: where to write; default sys.stderr at call time.
+  """
+  stream = sys.stderr if stream is None else stream
+  terminal = getattr(stream, "isatty", lambda: False)()
+  interval = {} if terminal else dict(mininterval=LOG_INTERVAL_S,
+                                      maxinterval=LOG_INTERVAL_S, miniters=1)
+  delay = 0.0
+  if transient:
+    delay = _TRANSIENT_DELAY_S if terminal else LOG_INTERVAL_S
+  return tqdm.tqdm(iterable, desc=desc, total=total, unit=unit,
+                   initial=initial, leave=not transient, delay=delay,
+                   file=stream if terminal else _LogLines(stream),
+                   dynamic_ncols=terminal, bar_format=bar_format,
+                   disable=not progress_enabled(), **interval)

@@ -8,6 +8,27 @@ import jax.numpy as jnp
 import optax
 
 
+# `config.train.compute_dtype` -> the models' computation dtype.
+COMPUTE_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+
+
+def compute_dtype(name: str):
+  """The computation dtype named by `config.train.compute_dtype`.
+
+  'bfloat16' is mixed precision: the model computes its forward and backward
+  passes in bfloat16 (`Model(dtype=jnp.bfloat16)`) while parameters, optimizer
+  state and BatchNorm statistics stay float32 and the outputs and loss are
+  float32.
+
+  Raises:
+    ValueError: `name` is not a key of `COMPUTE_DTYPES`.
+  """
+  if name not in COMPUTE_DTYPES:
+    raise ValueError(f"config.train.compute_dtype: unknown {name!r}; expected one of "
+                     f"{sorted(COMPUTE_DTYPES)}")
+  return COMPUTE_DTYPES[name]
+
+
 class TrainState(flax.struct.PyTreeNode):
   """Parameters, batch statistics, optimizer state, step and RNG key.
 

@@ -35,9 +35,25 @@ def environment(name: str, packages: tuple[str, ...], torch, load_before) -> dic
 
 
 def write_json(path: str | None, document: dict):
-  """Writes `document` to `path` (if given) and says so."""
+  """Writes `document` to `path` (if given) atomically and says so."""
   if path:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
+    partial = f"{path}.partial"
+    with open(partial, "w") as f:
       json.dump(document, f, indent=2)
+    os.replace(partial, path)
     print(f"Wrote {path}")
+
+
+# Dense (no sparsity) bfloat16 tensor-core peaks, TFLOP/s, from NVIDIA's data
+# sheets; matched in order against `jax.Device.device_kind` (first match wins).
+PEAK_BF16_TFLOPS = (
+    ("H100 PCIe", 756.0), ("H100 NVL", 835.0), ("H200 NVL", 835.0),
+    ("H100", 989.4), ("H200", 989.4), ("B200", 2250.0), ("A100", 312.0),
+    ("L40S", 362.0), ("L40", 181.0), ("L4", 121.0), ("A10", 125.0),
+)
+
+
+def peak_bf16_tflops(device_kind: str) -> float | None:
+  """The dense bf16 peak of a device by name; None when not in the table (CPUs)."""
+  return next((peak for name, peak in PEAK_BF16_TFLOPS if name in device_kind), None)

@@ -37,6 +37,7 @@ from cardiojax.train import state as state_lib
 from cardiojax.train import steps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # pylint: disable=g-import-not-at-top,wrong-import-position
 import speed  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 _MODEL = flags.DEFINE_string("model", "transformer", "A `MODELS` name taking (B, T, 12).")
@@ -128,7 +129,7 @@ def main(argv):
                                         "batch; 2 threads, prefetch 8) -> global_batch -> "
                                         "train_step (metrics fetched each step)"},
                            [result], load_before)
-    speed.write_json(_E2E_JSON.value, report)
+    bench_common.write_json(_E2E_JSON.value, report)
     _plot(wait, compute, os.path.splitext(_E2E_JSON.value)[0] + ".png", result)
 
 

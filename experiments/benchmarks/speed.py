@@ -17,18 +17,40 @@ ratio is the median of per-repetition time ratios.
   python experiments/benchmarks/speed.py --quick   # fewer repetitions, no memory probes
   python experiments/benchmarks/speed.py --tiny    # CI: one small case, seconds
   python experiments/benchmarks/speed.py --scaling --json_out=.../scaling.json
+  python experiments/benchmarks/speed.py --cases=resnet34 --train_batch=256 \
+      --compute_dtype=bfloat16 --torch_autocast --mfu   # GPU (experiments/benchmarks/gpu.sh)
+
+`--profile=CASE` writes the per-operation times of CASE's JAX train step (XLA's
+thunks, from a `jax.profiler` trace of 5 steps; loops are both a `while` entry
+and their body's thunks) to --json_out:
+
+  python experiments/benchmarks/speed.py --profile=bilstm \
+      --json_out=experiments/benchmarks/profile_bilstm.json
 
 `--scaling` measures training examples/s over batch sizes, input lengths
 and (JAX) 1, 2 and 4 CPU devices (a child process with
 `--xla_force_host_platform_device_count=4`) and draws the curves to PNG.
 Without torch installed (the `[torch]` extra) only cardiojax is measured.
+
+On a GPU (`jax.default_backend() == 'gpu'`) torch runs on CUDA too (cuDNN
+benchmark mode); `--compute_dtype=bfloat16` trains cardiojax in mixed precision
+(`config.train.compute_dtype`), `--torch_autocast` runs torch's forward under
+`torch.autocast(bfloat16)`. `--mfu` adds the FLOPs of one train step from XLA's
+cost analysis of the compiled step and the model FLOPs utilisation against the
+device's dense bf16 peak (`bench_common.PEAK_BF16_TFLOPS`, or `--peak_tflops`).
+XLA counts a loop body once and a library call (cuDNN's LSTM and attention) not
+at all, so the BiLSTM's and the fused Transformer's MFU are lower bounds.
 """
 
+import collections
 import dataclasses
+import glob
+import gzip
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, Callable
 
@@ -40,7 +62,6 @@ import numpy as np
 import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-import cardiojax
 from cardiojax.models import MODELS
 from cardiojax.tasks import make_task
 from cardiojax.train import sharding
@@ -62,7 +83,8 @@ _SCALING = flags.DEFINE_bool("scaling", False, "Measure the scaling curves inste
 _CASES = flags.DEFINE_list("cases", None, "Cases to run (default: all).")
 _JSON_OUT = flags.DEFINE_string("json_out", None, "Where to write the JSON results.")
 _QUICK = flags.DEFINE_bool("quick", False, "Fewer repetitions, no memory probes (~2 min).")
-_TINY = flags.DEFINE_bool("tiny", False, "One small case, 2 repetitions (CI).")
+_TINY = flags.DEFINE_bool("tiny", False,
+                          "2 repetitions; without --cases one small case (CI).")
 _MEMORY = flags.DEFINE_bool("memory", True, "Peak memory probes (child processes).")
 _JAX_ONLY = flags.DEFINE_bool("jax_only", False, "Skip PyTorch even if installed.")
 _MEMORY_ONLY = flags.DEFINE_bool("memory_only", False,
@@ -70,6 +92,18 @@ _MEMORY_ONLY = flags.DEFINE_bool("memory_only", False,
 _PROBE = flags.DEFINE_string("probe", None, "Internal: 'case:framework' memory probe.")
 _DEVICE_CURVE = flags.DEFINE_string("device_curve", None,
                                     "Internal: 'case:batch' over 1, 2, 4 devices.")
+_LENGTH = flags.DEFINE_integer("length", None, "Input length of every case (default: its own).")
+_TRAIN_BATCH = flags.DEFINE_integer("train_batch", None, "Training batch of every case.")
+_INFER_BATCH = flags.DEFINE_integer("infer_batch", None, "Inference batch of every case.")
+_COMPUTE_DTYPE = flags.DEFINE_enum("compute_dtype", "float32", list(state_lib.COMPUTE_DTYPES),
+                                   "cardiojax's computation dtype (config.train.compute_dtype).")
+_TORCH_AUTOCAST = flags.DEFINE_bool("torch_autocast", False,
+                                    "torch forward passes under autocast(bfloat16).")
+_PROFILE = flags.DEFINE_string("profile", None,
+                               "Per-operation profile of this case's JAX train step.")
+_MFU = flags.DEFINE_bool("mfu", False, "Train-step FLOPs (XLA cost analysis) and MFU.")
+_PEAK_TFLOPS = flags.DEFINE_float("peak_tflops", None,
+                                  "Peak TFLOP/s for the MFU (default: by device name).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,11 +119,8 @@ class Case:
   task: str = "multi_class"
   kwargs: dict = dataclasses.field(default_factory=dict)
 
-  def flax_model(self, length: int):
-    kwargs = dict(self.kwargs)
-    if self.task == "dense_regression":
-      kwargs["output_shape"] = (length, self.outputs)
-    return MODELS[self.model](num_outputs=self.outputs, **kwargs)
+  def flax_model(self, length: int, dtype=jnp.float32):
+    return MODELS[self.model](num_outputs=self.outputs, dtype=dtype, **self.kwargs)
 
 
 def _torch(name: str, **kwargs) -> Callable[[int], Any]:
@@ -140,8 +171,9 @@ def num_params(tree) -> int:
 class JaxRunner:
   """The cardiojax side: the real train step over a mesh of `devices` devices."""
 
-  def __init__(self, case: Case, length: int, batch: int, infer_batch: int, devices: int = 1):
-    self.model = case.flax_model(length)
+  def __init__(self, case: Case, length: int, batch: int, infer_batch: int, devices: int = 1,
+               dtype=jnp.float32):
+    self.model = case.flax_model(length, dtype)
     self.mesh = Mesh(np.asarray(jax.devices()[:devices]), ("data",))
     example = jnp.zeros((1, length, case.leads))
     self.state = jax.device_put(
@@ -155,11 +187,18 @@ class JaxRunner:
                                          self.mesh)["x"]
     self.one_x = jnp.asarray(_data(case, length, 1, 2)["inputs"])
 
+  def compiled_step(self):
+    return self.train.lower(self.state, self.batch).compile()
+
   def xla_peak_mb(self) -> float:
     """XLA's buffer plan of the step: arguments + outputs - aliased + temporaries."""
-    m = self.train.lower(self.state, self.batch).compile().memory_analysis()
+    m = self.compiled_step().memory_analysis()
     return (m.argument_size_in_bytes + m.output_size_in_bytes - m.alias_size_in_bytes
             + m.temp_size_in_bytes) / 2**20
+
+  def step_flops(self) -> float:
+    """FLOPs of one train step by XLA's cost analysis of the compiled step."""
+    return float(self.compiled_step().cost_analysis()["flops"])
 
   def train_step(self):
     self.state, metrics = self.train(self.state, self.batch)
@@ -173,20 +212,24 @@ class JaxRunner:
 
 
 class TorchRunner:
-  """The PyTorch side: eager, NCW, Adam, default threads."""
+  """The PyTorch side: eager, NCW, Adam, default threads; on `device` ('cpu' or
+  'cuda'), the forward passes under bfloat16 autocast if `autocast`."""
 
   def __init__(self, case: Case, length: int, batch: int, infer_batch: int,
-               num_params: int | None):
+               num_params: int | None, device: str = "cpu", autocast: bool = False):
     torch.manual_seed(0)
-    self.model = case.torch_model(length)
+    self.device = device
+    self.autocast = torch.autocast(device, dtype=torch.bfloat16, enabled=autocast)
+    self.model = case.torch_model(length).to(device)
     self.num_params = torch_models.num_params(self.model)
     if num_params is not None and self.num_params != num_params:
       raise AssertionError(f"{case.model}: torch has {self.num_params:,} parameters, "
                            f"cardiojax {num_params:,}")
     self.opt = torch.optim.Adam(self.model.parameters(), 1e-3)
-    ncw = lambda x: torch.from_numpy(np.ascontiguousarray(x.transpose(0, 2, 1)))  # noqa: E731
+    ncw = lambda x: torch.from_numpy(  # noqa: E731
+        np.ascontiguousarray(x.transpose(0, 2, 1))).to(device)
     data = _data(case, length, batch)
-    self.x, self.y = ncw(data["inputs"]), torch.from_numpy(data["targets"])
+    self.x, self.y = ncw(data["inputs"]), torch.from_numpy(data["targets"]).to(device)
     if case.task == "dense_regression":
       self.loss = F.mse_loss
     else:
@@ -194,16 +237,24 @@ class TorchRunner:
     self.infer_x = ncw(_data(case, length, infer_batch, 1)["inputs"])
     self.one_x = ncw(_data(case, length, 1, 2)["inputs"])
 
+  def _sync(self):
+    if self.device == "cuda":
+      torch.cuda.synchronize()
+
   def train_step(self):
     self.model.train()
     self.opt.zero_grad(set_to_none=True)
-    self.loss(self.model(self.x), self.y).backward()
+    with self.autocast:
+      loss = self.loss(self.model(self.x).float(), self.y)
+    loss.backward()
     self.opt.step()
+    self._sync()
 
   def _forward(self, x):
     self.model.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), self.autocast:
       self.model(x)
+    self._sync()
 
   def infer(self):
     self._forward(self.infer_x)
@@ -277,16 +328,32 @@ def run_probe(spec: str):
   print(json.dumps({"peak_rss_mb": (_rss_kb("VmHWM") - before) / 1024}))
 
 
+@dataclasses.dataclass(frozen=True)
+class Precision:
+  """How both sides compute: cardiojax's dtype, torch's device and autocast, MFU."""
+  compute_dtype: str = "float32"
+  torch_device: str = "cpu"
+  torch_autocast: bool = False
+  mfu: bool = False
+  peak_tflops: float | None = None
+
+
 def run_case(name: str, case: Case, length: int, batch: int, infer_batch: int,
-             reps: tuple, use_torch: bool, memory: bool) -> dict:
+             reps: tuple, use_torch: bool, memory: bool,
+             precision: Precision = Precision()) -> dict:
   """All figures of one case; JAX and torch alternate."""
-  jx = JaxRunner(case, length, batch, infer_batch)
+  jx = JaxRunner(case, length, batch, infer_batch,
+                 dtype=state_lib.compute_dtype(precision.compute_dtype))
   sides = {"jax": jx}
   result = {"case": name, "model": case.model, "input": [length, case.leads],
-            "train_batch": batch, "infer_batch": infer_batch, "params": jx.num_params}
+            "train_batch": batch, "infer_batch": infer_batch, "params": jx.num_params,
+            "device": jax.devices()[0].device_kind, "compute_dtype": precision.compute_dtype,
+            "torch_device": precision.torch_device if use_torch else None,
+            "torch_autocast": precision.torch_autocast if use_torch else None}
   first = {"jax": _timed(jx.train_step)}
   if use_torch:
-    sides["torch"] = TorchRunner(case, length, batch, infer_batch, jx.num_params)
+    sides["torch"] = TorchRunner(case, length, batch, infer_batch, jx.num_params,
+                                 precision.torch_device, precision.torch_autocast)
     first["torch"] = _timed(sides["torch"].train_step)
   result["first_step_s"] = first
   for kind, (warmup, count), examples in zip(("train", "infer", "latency"), reps,
@@ -296,6 +363,13 @@ def run_case(name: str, case: Case, length: int, batch: int, infer_batch: int,
     result[kind] = {k: _summary(v, examples) for k, v in times.items()}
     result[kind]["jax_over_torch_time"] = _ratio(times)
   result["xla_peak_mb"] = jx.xla_peak_mb()
+  if precision.mfu:
+    flops = jx.step_flops()
+    peak = precision.peak_tflops or bench_common.peak_bf16_tflops(result["device"])
+    result["train_step_tflop"] = flops / 1e12
+    result["train_tflop_s"] = flops / result["train"]["jax"]["median_s"] / 1e12
+    result["peak_tflop_s"] = peak
+    result["mfu"] = result["train_tflop_s"] / peak if peak else None
   if memory:
     result["peak_rss_mb"] = {k: _memory_probe(name, k) for k in sides}
   return result
@@ -315,9 +389,9 @@ def markdown(results: list[dict]) -> str:
   lines = ["| case | input (T, C) | params | batch train/infer | train ex/s JAX | torch | "
            "JAX/torch time | infer ex/s JAX | torch | JAX/torch time | latency ms JAX | "
            "torch | JAX/torch | first step s JAX | torch | peak MB JAX (XLA plan) | torch "
-           "| GPU |",
+           "| device, JAX dtype, torch | train TFLOP/s JAX (MFU) |",
            "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-           "---:|---|"]
+           "---:|---|---:|"]
   for r in results:
     row = [r["case"], f"{r['input'][0]} x {r['input'][1]}", f"{r['params']:,}",
            f"{r['train_batch']}/{r['infer_batch']}"]
@@ -330,7 +404,13 @@ def markdown(results: list[dict]) -> str:
     rss = r.get("peak_rss_mb", {})
     row += [f"{rss['jax']:,.0f} ({r['xla_peak_mb']:,.0f})" if "jax" in rss
             else f"({r['xla_peak_mb']:,.0f})",
-            f"{rss['torch']:,.0f}" if "torch" in rss else na, "not measured"]
+            f"{rss['torch']:,.0f}" if "torch" in rss else na]
+    torch_side = na if r.get("torch_device") is None else (
+        r["torch_device"] + (" autocast bf16" if r["torch_autocast"] else " fp32"))
+    row.append(f"{r.get('device', na)}, {r.get('compute_dtype', 'float32')}, {torch_side}")
+    mfu = r.get("mfu")
+    row.append(na if "train_tflop_s" not in r else f"{r['train_tflop_s']:.3g}" + (
+        f" ({100 * mfu:.1f}%)" if mfu is not None else ""))
     lines.append("| " + " | ".join(row) + " |")
   return "\n".join(lines)
 
@@ -350,18 +430,25 @@ def run_cases() -> dict:
   use_torch = torch is not None and not _JAX_ONLY.value
   level = "tiny" if _TINY.value else "quick" if _QUICK.value else "full"
   memory = _MEMORY.value and level == "full"
+  precision = Precision(
+      _COMPUTE_DTYPE.value, "cuda" if jax.default_backend() == "gpu" else "cpu",
+      _TORCH_AUTOCAST.value, _MFU.value, _PEAK_TFLOPS.value)
+  if use_torch and precision.torch_device == "cuda":
+    torch.backends.cudnn.benchmark = True
   results = []
-  if _TINY.value:
+  if _TINY.value and not _CASES.value:
     name, length, batch, infer_batch = TINY_CASE
     results.append(run_case(name, CASES[name], length, batch, infer_batch, _REPS[level],
-                            use_torch, False))
+                            use_torch, False, precision))
   else:
     for name in _CASES.value or list(CASES):
       case = CASES[name]
-      results.append(run_case(name, case, case.length, case.train_batch, case.infer_batch,
-                              _REPS[level], use_torch, memory))
+      results.append(run_case(
+          name, case, _LENGTH.value or case.length, _TRAIN_BATCH.value or case.train_batch,
+          _INFER_BATCH.value or case.infer_batch, _REPS[level], use_torch, memory, precision))
       print(markdown(results[-1:]).splitlines()[-1], flush=True)
   return {"level": level, "torch": use_torch, "memory_probes": memory,
+          "precision": dataclasses.asdict(precision),
           "reps_warmup_timed": dict(zip(("train", "infer", "latency"), _REPS[level]))}, results
 
 
@@ -462,6 +549,38 @@ def plot_scaling(results: list[dict], prefix: str):
     print(f"Wrote {prefix}_{curve}.png")
 
 
+def run_profile(name: str, steps: int = 5, top: int = 30) -> dict:
+  """Per-operation times of the JAX train step of case `name` (jax.profiler trace)."""
+  case = CASES[name]
+  runner = JaxRunner(case, _LENGTH.value or case.length, _TRAIN_BATCH.value or case.train_batch,
+                     1, dtype=state_lib.compute_dtype(_COMPUTE_DTYPE.value))
+  for _ in range(3):
+    runner.train_step()
+  with tempfile.TemporaryDirectory() as logdir:
+    with jax.profiler.trace(logdir, create_perfetto_trace=True):
+      start = time.perf_counter()
+      for _ in range(steps):
+        runner.train_step()
+      traced_s = time.perf_counter() - start
+    path, = glob.glob(os.path.join(logdir, "**", "perfetto_trace.json.gz"), recursive=True)
+    with gzip.open(path) as f:
+      events = json.load(f)
+  events = events["traceEvents"] if isinstance(events, dict) else events
+  total, calls = collections.Counter(), collections.Counter()
+  for e in events:
+    if e.get("ph") == "X" and not e["name"].startswith(("$", "ThunkExecutor", "Pjit")):
+      total[e["name"]] += e.get("dur", 0)
+      calls[e["name"]] += 1
+  operations = [{"name": k, "ms_per_step": v / steps / 1e3, "calls_per_step": calls[k] / steps}
+                for k, v in total.most_common(top)]
+  print(f"{name}: {1e3 * traced_s / steps:.1f} ms per traced step")
+  print("| operation | ms per step | calls per step |\n|---|---:|---:|")
+  for op in operations:
+    print(f"| {op['name']} | {op['ms_per_step']:.2f} | {op['calls_per_step']:.0f} |")
+  return {"case": name, "train_batch": runner.batch["inputs"].shape[0], "steps": steps,
+          "ms_per_traced_step": 1e3 * traced_s / steps, "operations": operations}
+
+
 def merge_memory(path: str):
   """Reruns the memory probes of the cases in the JSON at `path` and rewrites it."""
   with open(path) as f:
@@ -486,6 +605,11 @@ def main(argv):
     merge_memory(_JSON_OUT.value)
     return
   load_before = os.getloadavg()
+  if _PROFILE.value:
+    bench_common.write_json(_JSON_OUT.value, report(
+        {"what": "jax.profiler trace of the JAX train step; per-operation (thunk) times"},
+        [run_profile(_PROFILE.value)], load_before))
+    return
   if _SCALING.value:
     settings, results = run_scaling()
   else:

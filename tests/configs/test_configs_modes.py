@@ -143,7 +143,7 @@ def test_command_line_eval_and_predict(data_dir, shared_data, tmp_path):
   modes.run(config, mode="train", workdir=str(tmp_path), config_path=spec)
   flags = [f"--config={spec}", f"--workdir={tmp_path}",
            f"--config.data.data_dir={data_dir}",
-           "--config.eval.bootstrap_samples=20"]
+           "--config.eval.bootstrap_samples=20", "--json"]
 
   def main(*more):
     result = subprocess.run([sys.executable, "-m", "cardiojax.main", *flags,

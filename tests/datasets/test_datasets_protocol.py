@@ -32,20 +32,24 @@ def test_unknown_corpus_lists_the_corpora():
 @pytest.mark.parametrize("name, builder, corpus_folder", [
     ("ptbxl", "Ptbxl", "ptbxl"), ("mitdb", "Mitdb", "mitdb"),
     ("cpsc2018", "Cpsc2018", "cpsc2018")])
-def test_corpus_folder_one_level_off_names_the_folder(
-    name, builder, corpus_folder, shared_data, tmp_path):
-  """The unzipped PhysioNet folder's parent, or a folder inside the corpus,
-  gives one line naming the folder to pass."""
+def test_corpus_folder_one_level_off(
+    name, builder, corpus_folder, shared_data, tmp_path, capsys):
+  """The unzipped PhysioNet folder and its parent both work (the one corpus
+  folder inside is used, said on stderr); a folder inside the corpus gives one
+  line naming the folder to pass."""
   builder_cls = getattr(datasets.corpus(name), builder)
   folder = shared_data / corpus_folder
-  prepared.check_manual_dir(builder_cls, str(folder))  # the right one
+  assert prepared.check_manual_dir(builder_cls, str(folder)) == str(folder)
+  assert prepared.check_manual_dir(builder_cls, str(shared_data)) == str(folder)
+  assert capsys.readouterr().err == (
+      f"using {folder}: the {builder_cls.CORPUS_NAME} folder inside "
+      f"{shared_data}\n")
+  inner = next(p for p in folder.iterdir() if p.is_dir())
   with pytest.raises(ValueError) as error:
-    prepared.check_manual_dir(builder_cls, str(shared_data))
+    prepared.check_manual_dir(builder_cls, str(inner))
   message = str(error.value)
   assert "\n" not in message
-  assert f"pass --config.data.manual_dir={folder}" in message
-  inner = next(p for p in folder.iterdir() if p.is_dir())
-  with pytest.raises(ValueError, match=f"pass --config.data.manual_dir={folder}"):
-    prepared.check_manual_dir(builder_cls, str(inner))
+  assert message.endswith(f"but its parent does: pass "
+                          f"--config.data.manual_dir={folder}")
   with pytest.raises(ValueError, match=f"does not look like {builder_cls.CORPUS_NAME}"):
     prepared.check_manual_dir(builder_cls, str(tmp_path))

@@ -199,3 +199,26 @@ def test_multi_label_lead_importance_is_the_macro_auroc_drop(tmp_path):
   assert "macro AUROC drop when flattened" in (tmp_path / "lead_importance.md").read_text()
   assert lead_importance.decision_agreement(
       np.array([[0.9, 0.2], [0.3, 0.6]]), np.array([[1, 0], [1, 1]])) == 0.75
+
+
+class StemThenStages(nn.Module):
+  """Intermediates named so that alphabetical order differs from model order
+  ('stem' sorts after 'stage2'), as in XResNet."""
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    del train
+    inter = {"stem": nn.Conv(3, (3,))(x)}
+    inter["stage1"] = nn.Conv(3, (3,), strides=2)(inter["stem"])
+    inter["stage2"] = nn.Conv(3, (3,), strides=2)(inter["stage1"])
+    inter["pre_logits"] = inter["stage2"].mean(axis=1)
+    return nn.Dense(2)(inter["pre_logits"]), inter
+
+
+def test_default_gradcam_layer_is_the_models_last_feature_map():
+  """Grad-CAM's default layer is the last (B, T', F) intermediate in the
+  model's order, not in the sorted order of jax pytrees."""
+  model = StemThenStages()
+  x = jnp.zeros((1, 32, 2))
+  variables = model.init(jax.random.key(0), x, train=False)
+  assert run._last_sequence_feature(model, variables, x) == "stage2"

@@ -21,12 +21,19 @@ def test_main_job_smoke_trains_to_completion(tmp_path):
   evaluation = json.loads((tmp_path / "evaluation.json").read_text())
   assert set(evaluation["splits"]) == {"validation", "test"}
   assert "step 6/6" in result.stderr
+  # The summary goes to a file and a few lines on stderr, not to stdout.
+  assert result.stdout == ""
+  summary = json.loads((tmp_path / "summary_train.json").read_text())
+  assert summary["splits"] == evaluation["splits"]
 
 
 def test_default_workdir_is_a_new_folder_under_runs(tmp_path):
-  result = run_main(f"--config={REPO}/configs/activation_map.py:smoke",
+  """From a folder without configs/, the path falls back to the built-in."""
+  result = run_main("--config=configs/activation_map.py:smoke",
                     "--config.train.num_steps=1", cwd=tmp_path)
   assert result.returncode == 0, result.stderr[-3000:]
+  assert (f"--config: configs/activation_map.py is not a file in {tmp_path}; "
+          f"using the built-in config activation_map") in result.stderr
   (run,) = (tmp_path / "runs").iterdir()
   assert run.name.startswith("activation_map-")
   assert (run / "evaluation.json").is_file()
@@ -41,13 +48,13 @@ def test_default_workdir_is_a_new_folder_under_runs(tmp_path):
 def test_bad_config_is_a_clear_error(tmp_path, flag, message):
   result = run_main("--config=configs/activation_map.py:smoke", flag,
                     f"--workdir={tmp_path / 'run'}")
-  assert result.returncode != 0
+  assert result.returncode == 2
   assert message in result.stderr, result.stderr[-2000:]
   assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_unknown_variant_and_missing_config_are_clear_errors():
   result = run_main("--config=configs/seq2seq.py:huge")
-  assert result.returncode != 0 and "unknown variant 'huge'" in result.stderr
+  assert result.returncode == 2 and "unknown variant 'huge'" in result.stderr
   result = run_main()
-  assert result.returncode != 0 and "--config" in result.stderr
+  assert result.returncode == 2 and "--config is required" in result.stderr

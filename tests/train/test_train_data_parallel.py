@@ -16,14 +16,12 @@ from cardiojax.models import ECGToActivation
 from cardiojax.train import sharding
 from cardiojax.train import state as state_lib
 from cardiojax.train import steps
-from configs import common
 
 BATCH, TIME, LEADS, SITES = 8, 64, 12, 5
 
 
 def make_state():
   model = ECGToActivation(num_outputs=SITES, features=(8, 8, 16), hidden=16)
-  optimizer_config = common.base_config().optimizer
   import optax  # pylint: disable=g-import-not-at-top
   return state_lib.create_train_state(model, optax.adam(1e-2),
                                       np.zeros((1, TIME, LEADS), np.float32), seed=0)

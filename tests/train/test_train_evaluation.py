@@ -50,7 +50,7 @@ def test_end_of_training_and_eval_mode_give_the_same_numbers(ptbxl_run):
             config_path="configs/ptbxl.py:smoke")
   assert json.loads((workdir / "results.json").read_text()) == at_training
   protocol = at_training["protocol"]
-  assert "patients in test" in protocol["confidence intervals"]
+  assert "unit, patient (" in protocol["confidence intervals"]
   assert "max over a record's windows" in protocol["scoring"]
   assert "model, benchmark interval" in at_training["results"]
 

@@ -2,7 +2,6 @@
 non-finite steps, damaged checkpoints, bad work directories."""
 
 import json
-import pathlib
 import shutil
 
 import jax
