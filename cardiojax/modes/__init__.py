@@ -36,6 +36,9 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
 
   if mode not in MODES:
     raise ValueError(f"--mode: expected one of {MODES}, got {mode!r}")
+  # Every command reuses the XLA programs that earlier ones compiled (the
+  # persistent JAX compilation cache): a rerun or a resume compiles nothing.
+  compilation_cache.enable()
   if mode == "study":
     workdir, summary = _study(config, workdir, config_path)
     summary_lib.finish(mode, summary, workdir, config, print_json=print_json)
@@ -56,9 +59,6 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
                      f"{f' and {len(differences) - 1} more' if len(differences) > 1 else ''}"
                      f"; use the config the run was trained with, or another "
                      f"--workdir")
-  # Every command reuses the XLA programs that earlier ones compiled (the
-  # persistent JAX compilation cache): a rerun or a resume compiles nothing.
-  compilation_cache.enable()
   if mode == "train":
     from cardiojax.modes import train
     print(f"run directory: {os.path.abspath(workdir)}", file=sys.stderr)
@@ -87,7 +87,6 @@ def _study(config, workdir, config_path: str) -> tuple[str, dict]:
   name>); returns the study directory and its summary."""
   # pylint: disable=g-import-not-at-top
   from cardiojax import studies
-  from cardiojax.train import compilation_cache
   if "study" not in config:
     raise ValueError(f"--config={config_path}: not a study config (no "
                      f"`study` section); see configs/studies/")
@@ -95,5 +94,4 @@ def _study(config, workdir, config_path: str) -> tuple[str, dict]:
     name = os.path.splitext(os.path.basename(config_path.split(":")[0]))[0]
     workdir = os.path.join("studies", name)
   print(f"study directory: {os.path.abspath(workdir)}", file=sys.stderr)
-  compilation_cache.enable()  # as for the other modes (`run`)
   return workdir, studies.run(config, workdir)

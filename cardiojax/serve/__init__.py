@@ -53,6 +53,8 @@ def main(argv=None) -> int:
     return 2
   from cardiojax.serve import app as app_lib  # pylint: disable=g-import-not-at-top
   from cardiojax.serve import service as service_lib  # pylint: disable=g-import-not-at-top
+  from cardiojax.train import compilation_cache  # pylint: disable=g-import-not-at-top
+  compilation_cache.enable()  # a restarted server compiles nothing
   try:
     service = service_lib.Service(args.workdir)
   except (FileNotFoundError, ValueError) as error:

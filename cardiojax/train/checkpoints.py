@@ -9,6 +9,7 @@ reported and the one before it is used.
 """
 
 import os
+import pathlib
 
 import grain
 import jax
@@ -48,6 +49,10 @@ class Checkpoints:
     self._best.save(step, args=ocp.args.Composite(
         state=ocp.args.StandardSave(_savable(state)),
         meta=ocp.args.JsonSave(meta)), force=True)
+
+  def latest_directory(self, step: int) -> pathlib.Path:
+    """The folder of the latest checkpoint of `step` (orbax's step folder)."""
+    return pathlib.Path(self._latest.directory) / str(step)
 
   def restore_latest(self, state, data_iterator, sharding):
     """Restores the newest readable checkpoint into (state, iterator).

@@ -170,8 +170,8 @@ def train_and_evaluate(experiment, workdir: str, *,
     state, bookkeeping = restored[0], restored[1]["bookkeeping"]
   start_step = int(state.step)
   if restored is not None and is_chief:
-    print(_resume_line(workdir, start_step, train_config, bookkeeping),
-          file=sys.stderr)
+    print(_resume_line(checkpoints.latest_directory(start_step), start_step,
+                       train_config, bookkeeping), file=sys.stderr)
   if _finished(start_step, train_config, bookkeeping):
     checkpoints.close()
     return {**bookkeeping, "finished": True}
@@ -234,11 +234,10 @@ def _finished(step: int, train_config, bookkeeping) -> bool:
   return step >= train_config.num_steps or bookkeeping["stopped_early"]
 
 
-def _resume_line(workdir: pathlib.Path, step: int, train_config,
+def _resume_line(checkpoint: pathlib.Path, step: int, train_config,
                  bookkeeping) -> str:
-  """What a rerun says: it resumes from `step`, or the run has finished."""
-  # Orbax names a step's folder by its number (`checkpoints.Checkpoints`).
-  checkpoint = workdir / "checkpoints" / "latest" / str(step)
+  """What a rerun says: it resumes from `step` (restored from `checkpoint`),
+  or the run has finished."""
   if _finished(step, train_config, bookkeeping):
     why = ("stopped early" if bookkeeping["stopped_early"] else
            f"config.train.num_steps={train_config.num_steps}")

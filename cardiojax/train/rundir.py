@@ -211,7 +211,6 @@ def plot_training_curve(log: MetricsLog, path: pathlib.Path) -> None:
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
-
   from matplotlib import ticker  # pylint: disable=g-import-not-at-top
 
   records = log.read()

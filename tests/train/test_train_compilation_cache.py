@@ -4,11 +4,9 @@ off or moves it."""
 
 import json
 import os
-import pathlib
 import subprocess
 import sys
 
-import pytest
 
 from cardiojax.train import compilation_cache
 
@@ -95,13 +93,21 @@ def test_default_dir(monkeypatch, tmp_path):
     assert compilation_cache.enable() is None
 
 
-def test_enable_is_idempotent_and_the_suite_uses_the_default_folder():
-  current = compilation_cache.default_dir()
-  if current is None:
-    pytest.skip(f"{compilation_cache.ENV_VAR} turns the cache off")
-  assert compilation_cache.enable() == current  # what conftest.py enabled
-  assert compilation_cache.enable(current) == current
+def test_enable_is_idempotent_and_the_suite_uses_the_default_folder(tmp_path):
+  """conftest.py enabled `default_dir()` (none when the environment turns the
+  cache off); enabling a folder twice keeps it; the suite's folder is restored."""
   import jax  # pylint: disable=g-import-not-at-top
-  assert jax.config.jax_compilation_cache_dir == current
-  assert jax.config.jax_persistent_cache_min_compile_time_secs == 0.0
-  assert pathlib.Path(current).is_absolute()
+  suite_folder = compilation_cache.default_dir()
+  assert jax.config.jax_compilation_cache_dir == suite_folder
+  folder = str(tmp_path / "cache")
+  try:
+    assert compilation_cache.enable(folder) == folder
+    assert compilation_cache.enable(folder) == folder
+    assert jax.config.jax_compilation_cache_dir == folder
+    assert jax.config.jax_persistent_cache_min_compile_time_secs == 0.0
+  finally:
+    if suite_folder is None:
+      compilation_cache.compilation_cache.reset_cache()
+      jax.config.update("jax_compilation_cache_dir", None)
+    else:
+      assert compilation_cache.enable(suite_folder) == suite_folder
