@@ -5,10 +5,10 @@
 12-lead ECG (500 ms at 1 kHz) -> Vm of 75 sites x 500 ms with a U-Net and a
 site-conditioned decoder (`ecg_to_vm`), MSE on standardised Vm. Splits are by
 simulated heart (8 train, 1 validation, 1 test). About 11.5 minutes on 2 idle
-CPU cores (1200 steps at 0.55 s, then the scoring; 2.9 GB peak memory; measured
+CPU cores (1200 steps at 0.55 s, then the scoring; 1.9 GB peak memory; measured
 2026-12-01 with /usr/bin/time -v). Expect a Vm MSE about 3.7x below the naive
-baseline (the training-mean Vm trace at every site; measured: 158 vs 584 mV^2
-validation, 181 vs 667 mV^2 test), printed at the end and written to
+baseline (the training-mean Vm trace at every site; measured: 159 vs 584 mV^2
+validation, 182 vs 667 mV^2 test), printed at the end and written to
 workdir/results.md and workdir/evaluation.json
 (`model.mse` vs `naive_baseline.mse`). `:quick` (a few minutes) is the test
 suite's learning check; `:smoke` runs in seconds.

@@ -40,7 +40,7 @@ import math
 import pathlib
 
 import numpy as np
-import scipy.io
+import scipy
 import tensorflow_datasets as tfds
 
 from cardiojax.input import splits as splits_lib

@@ -11,10 +11,12 @@ every record form the WFDB specification allows.
 import dataclasses
 import math
 import pathlib
+import typing
 
 import numpy as np
-import wfdb
-from wfdb.io import header as wfdb_header
+
+if typing.TYPE_CHECKING:
+  import wfdb  # For annotations; `_wfdb()` imports it on use.
 
 # Bytes per sample of the WFDB signal formats read here.
 _BYTES_PER_SAMPLE = {"8": 1, "80": 1, "16": 2, "61": 2, "160": 2, "24": 3,
@@ -58,18 +60,26 @@ class Annotations:
   aux_note: np.ndarray
 
 
+def _wfdb():
+  """The wfdb package, imported on first use: with pandas it takes 0.3 s,
+  which a run reading prepared data never needs."""
+  import wfdb  # pylint: disable=g-import-not-at-top,redefined-outer-name
+  import wfdb.io.header  # pylint: disable=g-import-not-at-top
+  return wfdb
+
+
 def _require(path: pathlib.Path) -> None:
   if not path.is_file():
     raise FileNotFoundError(f"{path}: file not found")
 
 
-def read_header(path: pathlib.Path | str) -> wfdb.Record:
+def read_header(path: pathlib.Path | str) -> "wfdb.Record":
   """Reads `<path>.hea` (path without extension)."""
   path = pathlib.Path(path)
   header = path.with_name(path.name + ".hea")
   _require(header)
   try:
-    return wfdb.rdheader(str(path))
+    return _wfdb().rdheader(str(path))
   except Exception as e:  # wfdb raises bare ValueError/IndexError.
     raise ValueError(f"{header}: unreadable WFDB header ({e})") from e
 
@@ -97,6 +107,7 @@ def written_fields(path: pathlib.Path | str
     text = data.decode("utf-8")
   except UnicodeDecodeError:
     text = data.decode("latin-1")
+  wfdb_header = _wfdb().io.header
   lines, _ = wfdb_header.parse_header_content(text)
 
   def fields(expression, line):
@@ -107,7 +118,7 @@ def written_fields(path: pathlib.Path | str
           [fields(wfdb_header.rx_signal, line) for line in lines[1:]])
 
 
-def check_signal_files(path: pathlib.Path | str, header: wfdb.Record) -> None:
+def check_signal_files(path: pathlib.Path | str, header: "wfdb.Record") -> None:
   """Checks each signal file's size against sig_len, samples per frame and fmt.
 
   A header without the signal length (wfdb then reads the whole file) and
@@ -150,7 +161,7 @@ def check_signal_files(path: pathlib.Path | str, header: wfdb.Record) -> None:
           f"= {expected} bytes")
 
 
-def check_checksums(path: pathlib.Path | str, header: wfdb.Record,
+def check_checksums(path: pathlib.Path | str, header: "wfdb.Record",
                     digital) -> None:
   """Checks each signal's checksum (where the header has one).
 
@@ -197,7 +208,7 @@ def read_record(path: pathlib.Path | str, name: str | None = None) -> Record:
   header = read_header(path)
   hea = path.with_name(path.name + ".hea")
   check_signal_files(path, header)
-  rec = wfdb.rdrecord(str(path), physical=False, return_res=32)
+  rec = _wfdb().rdrecord(str(path), physical=False, return_res=32)
   check_checksums(path, header, rec.d_signal)
   # The units as written (wfdb reads the header as ASCII: 'µV' would be 'V').
   units = [f.get("units") or "mV" for f in written_fields(path)[1][:rec.n_sig]]
@@ -221,7 +232,7 @@ def read_annotations(path: pathlib.Path | str,
   ann_file = path.with_name(f"{path.name}.{extension}")
   _require(ann_file)
   try:
-    ann = wfdb.rdann(str(path), extension)
+    ann = _wfdb().rdann(str(path), extension)
   except Exception as e:  # wfdb raises bare ValueError/IndexError.
     raise ValueError(f"{ann_file}: unreadable WFDB annotation file ({e})") from e
   aux = [(a or "").rstrip("\x00") for a in ann.aux_note]

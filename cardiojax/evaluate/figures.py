@@ -75,8 +75,7 @@ def reconstruction_metrics(predictions: np.ndarray, targets: np.ndarray,
     precordial leads V1-V6 not given, 'pearson_r_mean_precordial',
     'rmse_mv_mean_precordial' (NaN when there is none).
   """
-  predictions = np.asarray(predictions, np.float64)
-  targets = np.asarray(targets, np.float64)
+  predictions, targets = np.asarray(predictions), np.asarray(targets)
   if predictions.shape != targets.shape or predictions.ndim != 3 or (
       predictions.shape[-1] != len(lead_names)):
     raise ValueError(f"predictions {predictions.shape}, targets {targets.shape}: expected "
@@ -86,7 +85,7 @@ def reconstruction_metrics(predictions: np.ndarray, targets: np.ndarray,
   count = valid.sum(axis=0)
   r = np.divide(np.where(valid, r, 0.0).sum(axis=0), count,
                 out=np.full(len(lead_names), np.nan), where=count > 0)
-  rmse = np.sqrt(np.mean((predictions - targets) ** 2, axis=(0, 1)))
+  rmse = np.sqrt(metrics.error_means(predictions, targets, axis=(0, 1))["mse"])
   result = {}
   for name, r_lead, rmse_lead in zip(lead_names, r, rmse):
     result[f"pearson_r/{name}"] = float(r_lead)
@@ -196,11 +195,10 @@ def site_trace_figures(predictions: np.ndarray, targets: np.ndarray, units: str,
   every example and sample; at each, the example whose MAE there is the
   median over the examples (ties to the lower index).
   """
-  predictions = np.asarray(predictions, np.float64)
-  targets = np.asarray(targets, np.float64)
+  predictions, targets = np.asarray(predictions), np.asarray(targets)
   names = _site_names(site_names, targets.shape[2])
   u = _unit(units)
-  per_example = np.abs(predictions - targets).mean(axis=1)  # (N, S)
+  per_example = metrics.error_means(predictions, targets, axis=1)["mae"]  # (N, S)
   site_mae = per_example.mean(axis=0)
   order = np.argsort(site_mae, kind="stable")
   chosen = (("best", order[0]), ("median", order[(len(order) - 1) // 2]),

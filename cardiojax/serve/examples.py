@@ -19,7 +19,7 @@ They are deterministic (fixed seeds), and simulated: no diagnosis applies.
 import pathlib
 
 import numpy as np
-import scipy.signal
+import scipy
 
 from cardiojax.signal import leads
 from cardiojax.signal import resample

@@ -35,7 +35,7 @@ furthest from the window's median within the integration window.
 import dataclasses
 
 import numpy as np
-from scipy import signal as sp_signal
+import scipy
 
 BAND_HZ = (5.0, 15.0)
 FILTER_ORDER = 3
@@ -49,10 +49,10 @@ NUM_RR = 8
 
 def _filter_stages(x: np.ndarray, fs: float):
   """Band-passed, derivative and integrated (N,) signals (all undelayed)."""
-  sos = sp_signal.butter(FILTER_ORDER, BAND_HZ, btype="bandpass", fs=fs,
-                         output="sos")
+  sos = scipy.signal.butter(FILTER_ORDER, BAND_HZ, btype="bandpass", fs=fs,
+                            output="sos")
   padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
-  filtered = sp_signal.sosfiltfilt(sos, x, padlen=padlen)
+  filtered = scipy.signal.sosfiltfilt(sos, x, padlen=padlen)
   kernel = np.array([1.0, 2.0, 0.0, -2.0, -1.0]) * fs / 8.0
   derivative = np.convolve(filtered, kernel, mode="same")
   width = max(1, int(round(INTEGRATION_S * fs)))
@@ -157,7 +157,7 @@ def pan_tompkins(signal_mv, fs: float) -> np.ndarray:
     return np.zeros(0, np.int64)
   filtered, derivative, integrated = _filter_stages(x, fs)
   half = int(round(INTEGRATION_S * fs / 2))
-  marks, _ = sp_signal.find_peaks(
+  marks, _ = scipy.signal.find_peaks(
       integrated, distance=max(1, int(round(REFRACTORY_S * fs))))
   windows = [slice(max(0, m - half), m + half + 1) for m in marks]
   peak_f = np.array([np.abs(filtered[w]).max() for w in windows])

@@ -1,7 +1,7 @@
 """QRS complex detection on one lead."""
 
 import numpy as np
-from scipy import signal as sp_signal
+import scipy
 
 
 def qrs_peaks(x: np.ndarray, fs: float) -> np.ndarray:
@@ -19,9 +19,9 @@ def qrs_peaks(x: np.ndarray, fs: float) -> np.ndarray:
   Returns:
     (n,) int64 sample positions, increasing.
   """
-  sos = sp_signal.butter(2, (5.0, 15.0), btype="bandpass", fs=fs, output="sos")
-  magnitude = np.abs(sp_signal.sosfiltfilt(sos, np.asarray(x, np.float64)))
-  peaks, _ = sp_signal.find_peaks(
+  sos = scipy.signal.butter(2, (5.0, 15.0), btype="bandpass", fs=fs, output="sos")
+  magnitude = np.abs(scipy.signal.sosfiltfilt(sos, np.asarray(x, np.float64)))
+  peaks, _ = scipy.signal.find_peaks(
       magnitude, height=0.3 * np.percentile(magnitude, 99),
       distance=max(1, int(0.25 * fs)))
   return peaks.astype(np.int64)

@@ -45,7 +45,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import ndimage
+import scipy
 
 from cardiojax.signal import checks
 from cardiojax.signal import leads
@@ -217,8 +217,8 @@ def _running_ptp(lead, width) -> np.ndarray:
   """(T - width + 1,) peak-to-peak of lead[i:i + width] for every i."""
   shift = width // 2  # the centred filter's window at c starts at c - shift
   stop = lead.size - width + 1 + shift
-  high = ndimage.maximum_filter1d(lead, width)[shift:stop]
-  low = ndimage.minimum_filter1d(lead, width)[shift:stop]
+  high = scipy.ndimage.maximum_filter1d(lead, width)[shift:stop]
+  low = scipy.ndimage.minimum_filter1d(lead, width)[shift:stop]
   return high - low
 
 

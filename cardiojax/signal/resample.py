@@ -3,7 +3,7 @@
 import fractions
 
 import numpy as np
-from scipy import signal as sp_signal
+import scipy
 
 from cardiojax.signal import checks
 
@@ -49,6 +49,6 @@ def resample(x, from_hz: float, to_hz: float, *,
                      f"{from_hz / max_denominator} Hz, got {to_hz}")
   if ratio == 1:
     return x.copy()
-  y = sp_signal.resample_poly(x, ratio.numerator, ratio.denominator, axis=0,
-                              padtype="line")
+  y = scipy.signal.resample_poly(x, ratio.numerator, ratio.denominator, axis=0,
+                                 padtype="line")
   return y.astype(np.float32)

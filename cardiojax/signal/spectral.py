@@ -10,7 +10,7 @@ one-sided FFT magnitude.
 """
 
 import numpy as np
-from scipy import signal as sp_signal
+import scipy
 
 
 def _as_signal(x) -> np.ndarray:
@@ -65,8 +65,8 @@ def stft_spectrogram(x, fs: float, *, nperseg: int = 64,
   if not isinstance(noverlap, (int, np.integer)) or not 0 <= noverlap < nperseg:
     raise ValueError(f"noverlap: expected an integer in [0, nperseg = {nperseg}), "
                      f"got {noverlap!r}")
-  _, _, z = sp_signal.stft(x, fs=fs, window=window, nperseg=nperseg,
-                           noverlap=noverlap, boundary=None, padded=False, axis=0)
+  _, _, z = scipy.signal.stft(x, fs=fs, window=window, nperseg=nperseg,
+                              noverlap=noverlap, boundary=None, padded=False, axis=0)
   mag = np.abs(z).transpose(2, 0, 1)  # (freqs, leads, frames) -> channels-last.
   if log:
     mag = np.log(mag + eps)

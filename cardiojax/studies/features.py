@@ -39,7 +39,7 @@ feature and its unit.
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import signal as sp_signal
+import scipy
 
 from cardiojax.signal import leads as leads_lib
 from cardiojax.signal import pan_tompkins
@@ -126,11 +126,11 @@ def median_beat(x: np.ndarray, peaks: np.ndarray, fs: float):
   peaks = peaks[(peaks - before >= 0) & (peaks + after < len(x))]
   if not len(peaks):
     return None, None
-  sos = sp_signal.butter(2, BASELINE_HZ, btype="highpass", fs=fs,
-                         output="sos")
-  filtered = sp_signal.sosfiltfilt(sos, x, axis=0,
-                                   padlen=min(3 * (2 * len(sos) + 1),
-                                              len(x) - 1))
+  sos = scipy.signal.butter(2, BASELINE_HZ, btype="highpass", fs=fs,
+                            output="sos")
+  filtered = scipy.signal.sosfiltfilt(sos, x, axis=0,
+                                      padlen=min(3 * (2 * len(sos) + 1),
+                                                 len(x) - 1))
   beats = np.stack([filtered[p - before:p + after + 1] for p in peaks])
   return np.median(beats, axis=0), before
 

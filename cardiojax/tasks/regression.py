@@ -249,52 +249,34 @@ class Regression:
     '<metric>/<name>'; the summary is the mean over the missing outputs
     (every output when none is given), NaN left out.
     """
-    targets = np.asarray(targets, np.float64)
-    predictions = np.asarray(predictions, np.float64).reshape(targets.shape)
-    if self.output_names:
-      per_output = {key: self._per_output(key, predictions, targets)
-                    for key in self.summary_metrics}
-      missing = self._missing_indices()
-      results = {key: float(np.nanmean(values[missing]))
-                 for key, values in per_output.items()}
-      for key, values in per_output.items():
-        results.update({f"{key}/{name}": float(value)
-                        for name, value in zip(self.output_names, values)})
-      return results
-    return {key: self._pooled(key, predictions, targets)
-            for key in self.summary_metrics}
+    targets = np.asarray(targets)
+    predictions = np.asarray(predictions).reshape(targets.shape)
+    per_output = bool(self.output_names)
+    errors = metrics_lib.error_means(
+        predictions, targets,
+        axis=tuple(range(targets.ndim - 1)) if per_output else None)
+    values = {key: (self._mean_r(predictions, targets, per_output)
+                    if key == "pearson_r" else _error_metric(key, errors))
+              for key in self.summary_metrics}
+    if not per_output:
+      return {key: float(value) for key, value in values.items()}
+    missing = self._missing_indices()
+    results = {key: float(np.nanmean(per_name[missing]))
+               for key, per_name in values.items()}
+    for key, per_name in values.items():
+      results.update({f"{key}/{name}": float(value)
+                      for name, value in zip(self.output_names, per_name)})
+    return results
 
-  def _pooled(self, key, predictions, targets) -> float:
-    """One summary metric over every element."""
-    error = predictions - targets
-    if key == "mse":
-      return float(np.mean(error**2))
-    if key == "rmse":
-      return float(np.sqrt(np.mean(error**2)))
-    if key == "mae":
-      return float(np.mean(np.abs(error)))
-    if key == "bias":
-      return float(np.mean(error))
+  def _mean_r(self, predictions, targets, per_output):
+    """Pearson r averaged as `metrics` says: (C,) per output or one value."""
     r = self._correlations(predictions, targets)
+    if per_output:
+      return _nanmean(r.reshape(-1, predictions.shape[-1]))
     if self.correlation == "per_record":
       r = _nanmean(r.reshape(len(r), -1))  # Per element, over the records.
     valid = r[~np.isnan(r)]
     return float(np.mean(valid)) if valid.size else float("nan")
-
-  def _per_output(self, key, predictions, targets) -> np.ndarray:
-    """(C,) values of one metric per output (last axis), over other axes."""
-    error = predictions - targets
-    others = tuple(range(error.ndim - 1))
-    if key == "mse":
-      return np.mean(error**2, axis=others)
-    if key == "rmse":
-      return np.sqrt(np.mean(error**2, axis=others))
-    if key == "mae":
-      return np.mean(np.abs(error), axis=others)
-    if key == "bias":
-      return np.mean(error, axis=others)
-    r = self._correlations(predictions, targets)
-    return _nanmean(r.reshape(-1, predictions.shape[-1]))
 
   def _correlations(self, predictions, targets) -> np.ndarray:
     """Pearson r, NaN where a side is constant, as `correlation` says.
@@ -315,8 +297,16 @@ class Regression:
 
   def naive_predictions(self, train_targets, num_examples):
     """The training mean target, repeated for every example."""
-    mean = np.mean(np.asarray(train_targets, np.float64), axis=0)
+    train_targets = np.asarray(train_targets)
+    mean = sum(train_targets[rows].sum(axis=0, dtype=np.float64)
+               for rows in metrics_lib.row_slices(train_targets.shape))
+    mean = mean / len(train_targets)
     return np.broadcast_to(mean, (num_examples,) + mean.shape).astype(np.float32)
+
+
+def _error_metric(key: str, means: dict) -> np.ndarray:
+  """'mse', 'rmse', 'mae' or 'bias' from `metrics.error_means`."""
+  return np.sqrt(means["mse"]) if key == "rmse" else means[key]
 
 
 def _nanmean(values: np.ndarray) -> np.ndarray:
@@ -328,11 +318,11 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
                    where=count > 0)
 
 
-def _mean_std(values: np.ndarray, rows: int = 256) -> tuple[float, float]:
+def _mean_std(values: np.ndarray) -> tuple[float, float]:
   """The mean and standard deviation of all of `values`, in float64, summed
-  over chunks of `rows` examples: never a float64 copy of the whole array
-  (the main job's Vm targets: 3,200 x 500 x 75 float32, 480 MB)."""
-  chunks = [values[start:start + rows] for start in range(0, len(values), rows)]
+  over chunks of rows (`metrics.row_slices`): never a float64 copy of the
+  whole array (the main job's Vm targets: 3,200 x 500 x 75 float32, 480 MB)."""
+  chunks = [values[rows] for rows in metrics_lib.row_slices(values.shape)]
   mean = sum(float(chunk.sum(dtype=np.float64)) for chunk in chunks) / values.size
   squares = sum(float(np.square(np.subtract(chunk, mean, dtype=np.float64)).sum())
                 for chunk in chunks)

@@ -181,17 +181,20 @@ def train_and_evaluate(experiment, workdir: str, *,
   shown = {}  # the bar's postfix: the last train loss and validation value
   train_losses, train_seconds = [], 0.0
   step = start_step
+  release_free_memory()  # what loading the corpus and initialising freed
   try:
     while (not _finished(step, train_config, bookkeeping) and
            (interrupt_after is None or step < start_step + interrupt_after)):
       started = time.perf_counter()
       batch = sharding.global_batch(next(train_iterator), experiment.mesh)
       state, step_metrics = experiment.train_fn(state, batch)
+      if step == start_step:
+        # The compiler's freed memory, returned while the first step runs
+        # (asynchronously): otherwise both count in the peak.
+        release_free_memory()
       step += 1
       step_metrics = jax.device_get(step_metrics)
       train_seconds += time.perf_counter() - started
-      if step == start_step + 1:
-        release_free_memory()  # the train step's compilation
       if not step_metrics["finite"]:
         raise NonFiniteError(
             f"step {step}: the loss ({step_metrics['loss']}) or the gradient "

@@ -5,6 +5,7 @@ warmup_cosine, one_cycle, reduce_on_plateau (scales the rate down when the
 training loss stops improving; the loss is passed to `tx.update` as `value`).
 """
 
+import jax
 import optax
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -30,7 +31,12 @@ def make_schedule(config, num_steps: int) -> optax.Schedule:
 
 
 def make_optimizer(config, num_steps: int):
-  """Returns (tx, schedule) for `config.optimizer` and the run's length."""
+  """Returns (tx, schedule) for `config.optimizer` and the run's length.
+
+  `schedule(step)` is the learning rate at a step, jitted: called on a step
+  number outside a jitted function it runs one program, not one per
+  operation of the schedule (each a compilation-cache read at start-up).
+  """
   schedule = make_schedule(config, num_steps)
   if config.name == "adam":
     base = optax.adam(schedule)
@@ -48,4 +54,4 @@ def make_optimizer(config, num_steps: int):
     chain.append(optax.contrib.reduce_on_plateau(
         factor=config.plateau_factor, patience=config.plateau_patience,
         accumulation_size=config.plateau_accumulation))
-  return optax.chain(*chain), schedule
+  return optax.chain(*chain), jax.jit(schedule)

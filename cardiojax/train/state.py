@@ -53,21 +53,25 @@ class TrainState(flax.struct.PyTreeNode):
 
 def create_train_state(model, tx: optax.GradientTransformation,
                        example_inputs: jnp.ndarray, seed: int) -> TrainState:
-  """Initialises the model on `example_inputs` (B, T, C) under jit."""
-  init_rng, dropout_rng, step_rng = jax.random.split(jax.random.PRNGKey(seed), 3)
+  """Initialises the model on `example_inputs` (B, T, C) and the optimizer
+  state, in one jitted program (at start-up each program costs a tracing or
+  a compilation-cache read)."""
 
   @jax.jit
-  def init(inputs):
-    return model.init({"params": init_rng, "dropout": dropout_rng}, inputs,
-                      train=False)
+  def init(inputs, key):
+    init_rng, dropout_rng, step_rng = jax.random.split(key, 3)
+    variables = model.init({"params": init_rng, "dropout": dropout_rng}, inputs,
+                           train=False)
+    return (jnp.zeros((), jnp.int32), variables, tx.init(variables["params"]),
+            step_rng)
 
-  variables = init(example_inputs)
-  params = variables["params"]
+  step, variables, opt_state, step_rng = init(example_inputs,
+                                              jax.random.PRNGKey(seed))
   return TrainState(
-      step=jnp.zeros((), jnp.int32),
-      params=params,
+      step=step,
+      params=variables["params"],
       batch_stats=variables.get("batch_stats", {}),
-      opt_state=tx.init(params),
+      opt_state=opt_state,
       rng=step_rng,
       apply_fn=model.apply,
       tx=tx)

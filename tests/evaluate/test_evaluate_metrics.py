@@ -1,5 +1,6 @@
 """Host metrics against scikit-learn, on random and degenerate inputs."""
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -172,3 +173,46 @@ def test_challenge_beta_scores_by_hand():
   scores = metrics.challenge_beta_scores(targets, decided)
   assert scores["f_beta2_macro"] == pytest.approx((f0 + f1) / 2)
   assert scores["g_beta2_macro"] == pytest.approx((g0 + g1) / 2)
+
+
+def test_chunked_reductions_equal_the_whole_array_ones(monkeypatch):
+  monkeypatch.setattr(metrics, "CHUNK_ELEMENTS", 100)  # 4 rows of 24 a chunk
+  rng = np.random.default_rng(8)
+  targets = rng.normal(30.0, 5.0, (22, 6, 4)).astype(np.float32)
+  predictions = (targets + rng.normal(0, 2, targets.shape)).astype(np.float32)
+  predictions[:, 2, 1] = 7.0  # a constant series: r is NaN across examples
+  predictions[3, :, 0] = -1.5  # and along time in example 3
+  assert len(metrics.row_slices(targets.shape)) == 6
+  p64, t64 = predictions.astype(np.float64), targets.astype(np.float64)
+  error = p64 - t64
+  for axis in (None, 0, 1, (0, 1), (1, 2)):
+    means = metrics.error_means(predictions, targets, axis=axis)
+    np.testing.assert_allclose(means["bias"], error.mean(axis=axis), rtol=1e-12)
+    np.testing.assert_allclose(means["mse"], (error**2).mean(axis=axis), rtol=1e-12)
+    np.testing.assert_allclose(means["mae"], np.abs(error).mean(axis=axis), rtol=1e-12)
+  across = metrics.pearson_r(predictions, targets, axis=0)  # (6, 4)
+  assert np.isnan(across[2, 1]) and np.isnan(across).sum() == 1
+  assert across[4, 3] == pytest.approx(
+      stats.pearsonr(p64[:, 4, 3], t64[:, 4, 3])[0], rel=1e-9)
+  along = metrics.pearson_r(predictions, targets, axis=1)  # (22, 4)
+  assert along.shape == (22, 4) and np.isnan(along[3, 0])
+  assert along[21, 2] == pytest.approx(
+      stats.pearsonr(p64[21, :, 2], t64[21, :, 2])[0], rel=1e-9)
+  with pytest.raises(ValueError, match=r"\(22, 6, 4\) and y \(22, 6\)"):
+    metrics.pearson_r(predictions, targets[..., 0])
+
+
+def test_regression_scoring_keeps_temporaries_chunk_sized(monkeypatch):
+  monkeypatch.setattr(metrics, "CHUNK_ELEMENTS", 1 << 14)
+  rng = np.random.default_rng(9)
+  targets = rng.normal(size=(120, 250, 20)).astype(np.float32)  # 2.4 MB
+  predictions = (targets + rng.normal(0, 0.5, targets.shape)).astype(np.float32)
+  tracemalloc.start()
+  results = metrics.regression_metrics(predictions, targets)
+  metrics.pearson_r(predictions, targets, axis=1)
+  _, peak = tracemalloc.get_traced_memory()
+  tracemalloc.stop()
+  # A float64 copy of one input alone is 2x its bytes; the chunks are 128 kB.
+  assert peak < 0.5 * targets.nbytes, (peak, targets.nbytes)
+  assert results["rmse"] == pytest.approx(
+      np.sqrt(np.mean((predictions.astype(np.float64) - targets) ** 2)), rel=1e-9)

@@ -1,5 +1,7 @@
 """The one regression head: scalar (age), dense and lead-reconstruction uses."""
 
+import tracemalloc
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 from scipy import stats
 
 from cardiojax import tasks
+from cardiojax.evaluate import metrics
 from cardiojax.signal import leads
 from cardiojax.tasks import regression
 
@@ -175,3 +178,26 @@ def test_regression_names_build_one_head_with_their_defaults():
     Regression(summary_metrics=("r2",))
   with pytest.raises(ValueError, match="config.eval.metrics"):
     tasks.make_task({"name": "scalar_regression"}, metric_names=("aami",))
+
+
+def test_dense_metrics_and_baseline_of_traces_stay_chunk_sized(monkeypatch):
+  monkeypatch.setattr(metrics, "CHUNK_ELEMENTS", 1 << 14)
+  rng = np.random.default_rng(10)
+  targets = rng.normal(-40.0, 30.0, (120, 250, 20)).astype(np.float32)  # 2.4 MB
+  predictions = (targets + rng.normal(0, 5, targets.shape)).astype(np.float32)
+  task = regression.Regression.dense(unit="mV")
+  tracemalloc.start()
+  results = task.metrics(predictions, targets)
+  naive = task.naive_predictions(targets, 4)
+  _, peak = tracemalloc.get_traced_memory()
+  tracemalloc.stop()
+  # A float64 copy of one input alone would be 2x its bytes.
+  assert peak < 0.5 * targets.nbytes, (peak, targets.nbytes)
+  error = predictions.astype(np.float64) - targets
+  assert results["mse"] == pytest.approx(np.mean(error**2), rel=1e-9)
+  assert results["mae"] == pytest.approx(np.mean(np.abs(error)), rel=1e-9)
+  assert results["pearson_r"] == pytest.approx(np.mean(
+      [stats.pearsonr(predictions[:, t, s], targets[:, t, s])[0]
+       for t in (0, 125, 249) for s in range(20)]), abs=0.02)
+  np.testing.assert_allclose(naive[3], targets.astype(np.float64).mean(axis=0),
+                             rtol=1e-5, atol=1e-4)

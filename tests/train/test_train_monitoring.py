@@ -5,6 +5,9 @@ import io
 import json
 import pathlib
 import struct
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -158,3 +161,30 @@ def test_transient_bars_of_short_tasks_stay_silent(monkeypatch):
   assert sum(rundir.progress(range(100), desc="evaluate test", transient=True,
                              stream=stream)) == 4950
   assert stream.getvalue() == ""
+
+
+def test_event_files_are_written_without_importing_torch(tmp_path):
+  # A stand-in torch package that records being imported: tensorboardX's
+  # writer imports torch whenever it can (1.3 s, 180 MB with the real one).
+  (tmp_path / "torch").mkdir()
+  (tmp_path / "torch" / "__init__.py").write_text(
+      "import pathlib\npathlib.Path(__file__).with_name('imported').touch()\n"
+      "Tensor = object\n")
+  script = textwrap.dedent(f"""
+      import pathlib, sys
+      sys.path.insert(0, {str(tmp_path)!r})
+      from cardiojax.train import rundir
+      log = rundir.MetricsLog(pathlib.Path({str(tmp_path)!r}), 0)
+      log.write(1, "train", {{"loss": 0.5}})
+      log.close()
+      assert "torch" not in sys.modules, "tensorboardX imported torch"
+      import torch  # still importable afterwards
+      print(torch.Tensor)
+      """)
+  result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, check=False)
+  assert result.returncode == 0, result.stderr
+  assert (tmp_path / "torch" / "imported").exists()  # by the script, not tensorboardX
+  (event_file,) = (tmp_path / rundir.TENSORBOARD_DIR).iterdir()
+  assert [(e.step, e.summary.value[0].simple_value) for e in read_event_file(event_file)
+          if e.summary.value] == [(1, 0.5)]
