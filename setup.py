@@ -45,6 +45,7 @@ setuptools.setup(
         "scikit-learn>=1.5",  # classical baselines and stacking (cardiojax.studies).
         "tensorboardX==2.6.5",  # TensorBoard event files without TensorFlow.
         "pooch==1.9.0",  # corpus downloads, checksums verified (cardiojax prepare).
+        "flatbuffers==25.12.19",  # jax.export serialization (train/program_cache.py).
         "requests>=2.31",  # pooch's transport; the Range-resuming downloader uses it.
     ],
     entry_points={"console_scripts": ["cardiojax=cardiojax.cli:main"]},

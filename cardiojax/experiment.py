@@ -8,6 +8,7 @@ contract), for predict and explain on new records without the corpus.
 """
 
 import dataclasses
+import json
 import pathlib
 from typing import Any
 
@@ -112,10 +113,14 @@ def _assemble(config, contract, splits, task) -> Experiment:
   mesh = sharding.data_mesh()
   tx, schedule = optim.make_optimizer(config.optimizer, config.train.num_steps)
   tx = transfer.freeze(tx, config.transfer)
+  # What defines the programs besides the code and the shapes: a rerun with
+  # the same ones reuses their traces (`cardiojax.train.program_cache`).
+  identity = json.dumps({"config": config.to_dict(), "contract": contract.to_dict()},
+                        sort_keys=True, default=repr)
   example = np.zeros((1, *contract.input_shape), np.float32)
-  state = state_lib.create_train_state(model, tx, example, config.seed)
+  state = state_lib.create_train_state(model, tx, example, config.seed, identity)
   state = jax.device_put(state, sharding.replicated(mesh))
-  train_fn, eval_fn = steps.compile_steps(task, mesh)
+  train_fn, eval_fn = steps.compile_steps(task, mesh, identity)
   return Experiment(config, contract, splits, task, model, mesh, tx, schedule,
                     train_fn, eval_fn, state)
 

@@ -46,6 +46,7 @@ import re
 import numpy as np
 import tensorflow_datasets as tfds
 
+from cardiojax.datasets import columns as columns_lib
 from cardiojax.datasets import prepared
 from cardiojax.input import contract as contract_lib
 from cardiojax.input import records
@@ -272,22 +273,29 @@ _READ_CHUNK = 256
 
 def _read_split(builder, split: str, target_key: str) -> dict[str, np.ndarray]:
   """Every example of a builder split in file order: 'ecg', `target_key`,
-  'folder' and 'sample_id', the signals written into arrays allocated once
-  (the memory of the data and one chunk, not of three copies)."""
-  data_source = builder.as_data_source(split)
-  features = builder.info.features
-  columns = {key: np.empty((len(data_source), *features[key].shape),
-                           features[key].np_dtype)
-             for key in ("ecg", target_key)}
-  names = {"folder": [], "sample_id": []}
-  for start in range(0, len(data_source), _READ_CHUNK):
-    rows = range(start, min(start + _READ_CHUNK, len(data_source)))
-    for row, example in zip(rows, data_source.__getitems__(list(rows))):
-      for key, column in columns.items():
-        column[row] = example[key]
-      for key, values in names.items():
-        values.append(example[key])
-  return {**columns, **{key: np.asarray(v) for key, v in names.items()}}
+  'folder' and 'sample_id', decoded once into arrays allocated once (the
+  memory of the data and one chunk, not of three copies), then loaded from
+  the prepared folder (`columns.cached_columns`)."""
+
+  def decode():
+    data_source = builder.as_data_source(split)
+    features = builder.info.features
+    signals = {key: np.empty((len(data_source), *features[key].shape),
+                             features[key].np_dtype)
+               for key in ("ecg", target_key)}
+    names = {"folder": [], "sample_id": []}
+    for start in range(0, len(data_source), _READ_CHUNK):
+      rows = range(start, min(start + _READ_CHUNK, len(data_source)))
+      for row, example in zip(rows, data_source.__getitems__(list(rows))):
+        for key, column in signals.items():
+          column[row] = example[key]
+        for key, values in names.items():
+          values.append(example[key])
+    return {**signals, **{key: np.asarray(v) for key, v in names.items()}}
+
+  return columns_lib.cached_columns(builder.data_dir, split,
+                                    ("ecg", target_key, "folder", "sample_id"),
+                                    decode)
 
 
 def _permute_rows(columns: dict[str, np.ndarray], order: np.ndarray) -> None:

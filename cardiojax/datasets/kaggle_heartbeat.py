@@ -300,7 +300,7 @@ def load(data_config) -> splits_lib.Splits:
           files=files, description=f"{subset} from {files}"), data_config)
   tables = {}
   for split in ("train", "test"):
-    columns = prepared.read_all(builder.as_data_source(split),
+    columns = prepared.read_all(builder, split,
                                 ("ecg", "label", "source_file", "row"))
     ids = np.asarray([f"{f.decode()}:{r}" for f, r in
                       zip(columns["source_file"], columns["row"])])

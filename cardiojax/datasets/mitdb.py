@@ -472,8 +472,8 @@ def load(data_config) -> splits_lib.Splits:
       raise ValueError(f"config.data.records: no {split} record among "
                        f"{records} (splits: {builder.info.metadata['split_records']})")
     data_source = builder.as_data_source(split)
-    columns = prepared.read_all(data_source, (data_config.label, "lead_names",
-                                              "record_id"))
+    columns = prepared.read_all(builder, split, (data_config.label, "lead_names",
+                                                 "record_id"))
     clusters[split] = np.asarray([r.decode() for r in columns["record_id"]])
     groups[split] = sorted(set(clusters[split].tolist()))
     read[split] = (data_source, np.arange(len(data_source)),

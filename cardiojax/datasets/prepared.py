@@ -17,6 +17,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 import tensorflow_datasets as tfds
 
+from cardiojax.datasets import columns
 from cardiojax.datasets import paths
 
 _READ_CHUNK = 1024
@@ -193,15 +194,21 @@ def config_name(prefix: str, parts: tuple) -> str:
   return f"{prefix}_{digest}"
 
 
-def read_all(data_source, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-  """Stacks the features `keys` of every example of a tfds data source."""
-  columns = {key: [] for key in keys}
-  for start in range(0, len(data_source), _READ_CHUNK):
-    stop = min(start + _READ_CHUNK, len(data_source))
-    for example in data_source.__getitems__(list(range(start, stop))):
-      for key in keys:
-        columns[key].append(example[key])
-  return {key: np.asarray(value) for key, value in columns.items()}
+def read_all(builder, split: str, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+  """Stacks the features `keys` of every example of a prepared split, decoded
+  once and then loaded from the prepared folder (`columns.cached_columns`)."""
+
+  def decode():
+    data_source = builder.as_data_source(split)
+    values = {key: [] for key in keys}
+    for start in range(0, len(data_source), _READ_CHUNK):
+      stop = min(start + _READ_CHUNK, len(data_source))
+      for example in data_source.__getitems__(list(range(start, stop))):
+        for key in keys:
+          values[key].append(example[key])
+    return {key: np.asarray(value) for key, value in values.items()}
+
+  return columns.cached_columns(builder.data_dir, split, keys, decode)
 
 
 def read_fields(builder, keys):

@@ -32,13 +32,15 @@ def run(config, *, mode: str, workdir: str | None, config_path: str,
   # pylint: disable=g-import-not-at-top
   from cardiojax.modes import summary as summary_lib
   from cardiojax.train import compilation_cache
+  from cardiojax.train import program_cache
   from cardiojax.train import rundir
 
   if mode not in MODES:
     raise ValueError(f"--mode: expected one of {MODES}, got {mode!r}")
-  # Every command reuses the XLA programs that earlier ones compiled (the
-  # persistent JAX compilation cache): a rerun or a resume compiles nothing.
-  compilation_cache.enable()
+  # Every command reuses the programs that earlier ones traced and compiled
+  # (the program cache and jax's persistent compilation cache): a rerun or a
+  # resume traces and compiles nothing.
+  program_cache.enable(compilation_cache.enable())
   if mode == "study":
     workdir, summary = _study(config, workdir, config_path)
     summary_lib.finish(mode, summary, workdir, config, print_json=print_json)

@@ -7,6 +7,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from cardiojax.train import program_cache
+
 
 # `config.train.compute_dtype` -> the models' computation dtype.
 COMPUTE_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
@@ -52,26 +54,37 @@ class TrainState(flax.struct.PyTreeNode):
 
 
 def create_train_state(model, tx: optax.GradientTransformation,
-                       example_inputs: jnp.ndarray, seed: int) -> TrainState:
+                       example_inputs: jnp.ndarray, seed: int,
+                       identity: str | None = None) -> TrainState:
   """Initialises the model on `example_inputs` (B, T, C) and the optimizer
   state, in one jitted program (at start-up each program costs a tracing or
-  a compilation-cache read)."""
+  a compilation-cache read).
 
-  @jax.jit
-  def init(inputs, key):
+  With `identity` (what besides the code and the shapes defines `model` and
+  `tx`; see `cardiojax.train.program_cache`), a process where the program
+  cache is on reuses the program an earlier one traced.
+  """
+
+  def init(_, inputs, key):
     init_rng, dropout_rng, step_rng = jax.random.split(key, 3)
     variables = model.init({"params": init_rng, "dropout": dropout_rng}, inputs,
                            train=False)
-    return (jnp.zeros((), jnp.int32), variables, tx.init(variables["params"]),
-            step_rng)
+    # The optimizer state as leaves: its namedtuples do not serialize.
+    return (jnp.zeros((), jnp.int32), variables,
+            jax.tree.leaves(tx.init(variables["params"])), step_rng)
 
-  step, variables, opt_state, step_rng = init(example_inputs,
-                                              jax.random.PRNGKey(seed))
+  if identity is None:
+    init = jax.jit(init)
+  else:
+    init = program_cache.CachedProgram(init, name="init", identity=identity)
+  step, variables, opt_leaves, step_rng = init((), example_inputs,
+                                               jax.random.PRNGKey(seed))
+  opt_structure = jax.tree.structure(jax.eval_shape(tx.init, variables["params"]))
   return TrainState(
       step=step,
       params=variables["params"],
       batch_stats=variables.get("batch_stats", {}),
-      opt_state=opt_state,
+      opt_state=jax.tree.unflatten(opt_structure, opt_leaves),
       rng=step_rng,
       apply_fn=model.apply,
       tx=tx)

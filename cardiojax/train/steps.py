@@ -13,6 +13,8 @@ import jax.numpy as jnp
 import optax
 from jax.sharding import NamedSharding, PartitionSpec
 
+from cardiojax.train import program_cache
+
 
 def loss_and_grads(state, batch, task):
   """Loss, gradients and new batch statistics of one batch (training mode)."""
@@ -55,14 +57,25 @@ def eval_step(state, batch, task):
           "loss_sum": loss * jnp.sum(batch["mask"])}
 
 
-def compile_steps(task, mesh):
-  """Jits train and eval steps for `mesh`: state replicated, batch sharded."""
+def compile_steps(task, mesh, identity: str | None = None):
+  """Jits train and eval steps for `mesh`: state replicated, batch sharded.
+
+  With `identity` (what besides the code and the argument shapes defines the
+  steps: `cardiojax.experiment` passes the config and the input contract), a
+  process where `program_cache.enable` was called reuses the steps traced by
+  an earlier one (`cardiojax.train.program_cache`).
+  """
   replicated = NamedSharding(mesh, PartitionSpec())
   sharded = NamedSharding(mesh, PartitionSpec("data"))
-  train = jax.jit(functools.partial(train_step, task=task),
-                  in_shardings=(replicated, sharded),
-                  out_shardings=(replicated, replicated), donate_argnums=0)
-  evaluate = jax.jit(functools.partial(eval_step, task=task),
-                     in_shardings=(replicated, sharded),
-                     out_shardings={"predictions": sharded, "loss_sum": replicated})
-  return train, evaluate
+  train = functools.partial(train_step, task=task)
+  train_kwargs = {"in_shardings": (replicated, sharded),
+                  "out_shardings": (replicated, replicated), "donate_argnums": 0}
+  evaluate = functools.partial(eval_step, task=task)
+  eval_kwargs = {"in_shardings": (replicated, sharded),
+                 "out_shardings": {"predictions": sharded, "loss_sum": replicated}}
+  if identity is None:
+    return jax.jit(train, **train_kwargs), jax.jit(evaluate, **eval_kwargs)
+  return (program_cache.CachedProgram(train, name="train_step", identity=identity,
+                                      returns_state=True, **train_kwargs),
+          program_cache.CachedProgram(evaluate, name="eval_step", identity=identity,
+                                      **eval_kwargs))

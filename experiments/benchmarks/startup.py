@@ -3,8 +3,9 @@ r"""Start-up: seconds from process start to the first training step, cold and wa
 For each config, `python -m cardiojax.main --config=CONFIG --workdir=W
 --config.train.log_every=1` is started in a child process four times:
 
-  prime   compilation cache off: prepares the corpus if needed and warms the
-          OS file cache (not reported: what a user pays once per corpus);
+  prime   compilation cache off: prepares the corpus if needed, keeps its
+          decoded columns (`cardiojax.datasets.columns`) and warms the OS
+          file cache (not reported: what a user pays once per corpus);
   cold    an empty compilation cache, a new run directory: a first run;
   rerun   the same cache, a new run directory: the config run again;
   resume  the same cache and the cold run's directory, stopped after its
@@ -26,7 +27,10 @@ checkpoint, which includes the restore). `imports_s` is the time of
 Default: the `:smoke` variant of every config in configs/ (not the shared
 helpers, not the studies) and the full `configs/seq2seq.py` (with
 `--config.train.eval_every=1`, so its first checkpoint comes after one step).
-The compilation cache lives in a temporary folder ($CARDIOJAX_COMPILATION_CACHE).
+The compilation cache, with the program cache inside it, lives in a temporary
+folder ($CARDIOJAX_COMPILATION_CACHE); `traced_programs` counts the programs
+`cardiojax.train.program_cache` kept. Run it with $CARDIOJAX_PROGRAM_CACHE=off
+for the start-up without the program cache.
 """
 
 import json
@@ -162,11 +166,13 @@ def measure_config(name: str, smoke: bool, root: pathlib.Path) -> dict:
   metrics.write_text("".join(line + "\n" for line in kept))
   resume = run_until(command(cold_dir), env(str(cache)), cold_dir, checkpoint + 1,
                      checkpoint + 1, None, log)
-  cache_files = list(cache.iterdir()) if cache.exists() else []
+  cache_files = [p for p in cache.iterdir() if p.is_file()] if cache.exists() else []
+  programs = list((cache / "programs").glob("*.jaxexport"))
   return {"config": config_arg, "overrides": overrides, "checkpoint_step": checkpoint,
           "cold": cold, "rerun": rerun, "resume": resume,
           "cache_entries": len(cache_files),
           "cache_mb": sum(p.stat().st_size for p in cache_files) / 1e6,
+          "traced_programs": len(programs),
           "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
 
 
@@ -184,15 +190,17 @@ def markdown(results: list[dict]) -> str:
   def cell(marks, key):
     return f"{marks[key]:.1f}" if key in marks else "-"
   lines = ["| config | cold: contract / first step s | rerun: contract / first step s | "
-           f"resume: first step s | < {TARGET_S:.0f} s | cache entries (MB) | load |",
-           "|---|---:|---:|---:|---|---:|---|"]
+           f"resume: first step s | < {TARGET_S:.0f} s | cache entries (MB) | traced programs | "
+           "load |",
+           "|---|---:|---:|---:|---|---:|---:|---|"]
   for r in results:
     warm = max(r["rerun"]["first_step"], r["resume"]["first_step"])
     lines.append(
         f"| `{r['config']}` | {cell(r['cold'], 'contract')} / {cell(r['cold'], 'first_step')} | "
         f"{cell(r['rerun'], 'contract')} / {cell(r['rerun'], 'first_step')} | "
         f"{cell(r['resume'], 'first_step')} | {'yes' if warm < TARGET_S else 'no'} | "
-        f"{r['cache_entries']} ({r['cache_mb']:.0f}) | {r['loadavg_before'][0]:.1f} |")
+        f"{r['cache_entries']} ({r['cache_mb']:.0f}) | {r['traced_programs']} | "
+        f"{r['loadavg_before'][0]:.1f} |")
   return "\n".join(lines)
 
 
