@@ -12,7 +12,7 @@ that cannot be written is decoded every time, as before.
 import json
 import os
 import pathlib
-import tempfile
+import secrets
 from typing import Callable
 
 import numpy as np
@@ -35,14 +35,17 @@ def _read_index(folder: pathlib.Path) -> dict:
 
 
 def _write_atomically(path: pathlib.Path, write: Callable) -> None:
-  with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name,
-                                   suffix=".tmp", delete=False) as tmp:
-    try:
-      write(tmp)
-    except BaseException:
-      os.unlink(tmp.name)
-      raise
-  os.replace(tmp.name, path)
+  """`write(f)` into a new file beside `path`, then renamed to it. `f` is a
+  plain BufferedWriter, so that np.save writes arrays without a copy; the
+  file's mode follows the umask like the prepared files'."""
+  tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+  try:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as f:
+      write(f)
+    os.replace(tmp, path)
+  except BaseException:
+    tmp.unlink(missing_ok=True)
+    raise
 
 
 def _storable(column: np.ndarray) -> np.ndarray | None:
@@ -93,16 +96,20 @@ def cached_columns(data_dir, split: str, keys: tuple[str, ...],
   """
   data_dir = pathlib.Path(data_dir)
   folder = data_dir / FOLDER / split
-  fingerprint = _fingerprint(data_dir)
-  columns = _load(folder, keys, fingerprint)
+  try:
+    fingerprint = _fingerprint(data_dir)
+  except OSError:  # a folder changing under us: neither trusted nor kept
+    fingerprint = None
+  columns = None if fingerprint is None else _load(folder, keys, fingerprint)
   if columns is not None:
     return columns
   columns = decode()
   storable = {key: _storable(column) for key, column in columns.items()}
   if any(column is None for column in storable.values()):
     return columns
-  try:
-    _save(folder, storable, fingerprint)
-  except OSError:  # a read-only folder: decoded every time
-    pass
+  if fingerprint is not None:
+    try:
+      _save(folder, storable, fingerprint)
+    except OSError:  # a read-only folder: decoded every time
+      pass
   return storable
