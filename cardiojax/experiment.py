@@ -102,6 +102,12 @@ def task_from_contract(config, contract: contract_lib.InputContract):
   return dataclasses.replace(task, **fields) if fields else task
 
 
+def _identity_value(value):
+  """A config value JSON lacks, in full: arrays as lists (numpy's repr
+  abbreviates large ones), anything else by its repr."""
+  return value.tolist() if hasattr(value, "tolist") else repr(value)
+
+
 def _assemble(config, contract, splits, task) -> Experiment:
   sharding.maybe_initialize(config.distributed)
   if config.train.batch_size % jax.device_count():
@@ -116,7 +122,7 @@ def _assemble(config, contract, splits, task) -> Experiment:
   # What defines the programs besides the code and the shapes: a rerun with
   # the same ones reuses their traces (`cardiojax.train.program_cache`).
   identity = json.dumps({"config": config.to_dict(), "contract": contract.to_dict()},
-                        sort_keys=True, default=repr)
+                        sort_keys=True, default=_identity_value)
   example = np.zeros((1, *contract.input_shape), np.float32)
   state = state_lib.create_train_state(model, tx, example, config.seed, identity)
   state = jax.device_put(state, sharding.replicated(mesh))

@@ -3,6 +3,7 @@
 whenever anything the program depends on changed."""
 
 import importlib
+import json
 import sys
 
 import jax
@@ -12,6 +13,7 @@ import optax
 import pytest
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from cardiojax import experiment as experiment_lib
 from cardiojax import tasks
 from cardiojax.models import ECGToActivation
 from cardiojax.train import program_cache
@@ -169,3 +171,11 @@ def test_a_cached_training_equals_the_traced_one_on_four_devices(cache):
                                   np.asarray(plain_outputs["predictions"]))
   names = sorted(p.name.split("-")[0] for p in cache.glob(f"*{program_cache.SUFFIX}"))
   assert names == ["eval_step", "init", "train_step"]
+
+
+def test_an_experiments_identity_holds_arrays_in_full():
+  # numpy's repr abbreviates large arrays ('...'): two would share a key.
+  values = [json.dumps({"w": w}, default=experiment_lib._identity_value)  # pylint: disable=protected-access
+            for w in (np.arange(2000.0), np.arange(2000.0) + np.eye(1, 2000, 1000)[0])]
+  assert "1999.0" in values[0] and "..." not in values[0]
+  assert values[0] != values[1]
