@@ -164,7 +164,8 @@ class CachedProgram:
                  tuple((x.shape, x.dtype) for x in leaves + arg_leaves))
     program = self._programs.get(signature)
     if program is None:
-      program = self._programs[signature] = self._load_or_export(state, args)
+      program = self._programs[signature] = self._load_or_export(
+          state, leaves, treedef, args)
     if program is self._jitted:
       return program(state, *args)
     outputs = program(leaves, *args)
@@ -179,10 +180,10 @@ class CachedProgram:
       digest.update(repr(part).encode())
     return _folder / f"{self._name}-{digest.hexdigest()}{SUFFIX}"
 
-  def _load_or_export(self, state, args):
-    """The exported program for these arguments, read from its file or traced
-    and written; the plain jit where jax cannot export it."""
-    leaves, treedef = jax.tree_util.tree_flatten(state)
+  def _load_or_export(self, state, leaves, treedef, args):
+    """The exported program for these arguments (`leaves`, `treedef`: the
+    flattened `state`), read from its file or traced and written; the plain
+    jit where jax cannot export it."""
     path = self._path(state, args)
     exported = None
     if path.is_file():

@@ -4,6 +4,9 @@ whenever anything the program depends on changed."""
 
 import importlib
 import json
+import os
+import pathlib
+import subprocess
 import sys
 
 import jax
@@ -22,6 +25,7 @@ from cardiojax.train import state as state_lib
 from cardiojax.train import steps
 
 BATCH, TIME, LEADS, SITES = 8, 64, 12, 5
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -179,3 +183,32 @@ def test_an_experiments_identity_holds_arrays_in_full():
             for w in (np.arange(2000.0), np.arange(2000.0) + np.eye(1, 2000, 1000)[0])]
   assert "1999.0" in values[0] and "..." not in values[0]
   assert values[0] != values[1]
+
+
+def _train_command(workdir, cache):
+  """`cardiojax.main` of a one-step smoke run in a fresh process; returns its
+  stderr (with jax's tracing log) and the step's training loss."""
+  env = {**os.environ, "CARDIOJAX_COMPILATION_CACHE": str(cache), "CARDIOJAX_PROGRESS": "0",
+         "JAX_DEBUG_LOG_MODULES": "jax._src.dispatch"}
+  env.pop(program_cache.ENV_VAR, None)
+  done = subprocess.run(
+      [sys.executable, "-m", "cardiojax.main", "--config=configs/activation_map.py:smoke",
+       "--config.train.num_steps=1", "--config.train.log_every=1", f"--workdir={workdir}"],
+      cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+  assert done.returncode == 0, done.stderr[-3000:]
+  records = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+  (loss,) = [r["loss"] for r in records if r["split"] == "train"]
+  return done.stderr, loss
+
+
+def test_a_rerun_of_a_command_traces_none_of_its_programs(tmp_path):
+  cache = tmp_path / "cache"
+  first, first_loss = _train_command(tmp_path / "first", cache)
+  programs = {p.name: p.stat().st_mtime_ns for p in (cache / "programs").iterdir()}
+  assert sorted(name.split("-")[0] for name in programs) == ["eval_step", "init", "train_step"]
+  assert "Finished tracing flat for jit" in first  # the programs, traced to export them
+  rerun, rerun_loss = _train_command(tmp_path / "rerun", cache)
+  assert "Finished tracing flat for jit" not in rerun, rerun[-3000:]
+  assert "Finished tracing call for jit" in rerun  # the exported programs, called
+  assert {p.name: p.stat().st_mtime_ns for p in (cache / "programs").iterdir()} == programs
+  assert rerun_loss == first_loss
